@@ -1,4 +1,4 @@
-"""nanogpt_lib: the small numpy GPT that the book "Inside GPT" builds chapter by chapter.
+"""nanogpt_lib: the numpy GPT that the book "Inside GPT" builds chapter by chapter.
 
 Core modules (numpy + standard library) import one way, from earlier concepts to
 later ones. `plotting`, `widgets` and `checks` sit on top and are imported

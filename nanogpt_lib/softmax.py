@@ -102,7 +102,7 @@ def top_k_logits(logits: np.ndarray, k: int) -> np.ndarray:
         raise ValueError(f"top_k must be >= 1, got {k}")
     if k >= arr.shape[-1]:
         return arr.copy()
-    kth = np.partition(arr, -k, axis=-1)[..., -k : -k + 1]  # (..., 1)
+    kth = np.partition(arr, -k, axis=-1)[..., -k, None]  # (..., V) -> (..., 1)
     return np.where(arr >= kth, arr, np.asarray(-np.inf, dtype=arr.dtype))
 
 

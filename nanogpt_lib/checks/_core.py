@@ -99,6 +99,11 @@ def run_checks(
                 "`raise NotImplementedError` in your function with your code, "
                 "then run this check again."
             ) from None
+        except Exception as exc:
+            raise AssertionError(
+                f"{name} [{case.label}]: your function raised "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
         if got is None and want is not None:
             raise AssertionError(
                 f"{name} [{case.label}]: your function returned None. "
@@ -120,8 +125,15 @@ def run_checks(
         if not hint and got_shape != want_shape:
             hint = f"The shape is off: expected {want_shape}, got {got_shape}."
         hint = hint or generic_hint
+        detail = ""
+        if got_shape == want_shape and _as_array(want).size > 12:
+            diff = np.abs(_as_array(got).astype(float) - _as_array(want))
+            where = np.unravel_index(
+                np.nanargmax(np.nan_to_num(diff, nan=np.inf)), diff.shape
+            )
+            detail = f" The largest difference is at index {tuple(map(int, where))}."
         raise AssertionError(
             f"{name} [{case.label}]: expected {_describe(want)}, "
-            f"got {_describe(got)}." + (f"\nHint: {hint}" if hint else "")
+            f"got {_describe(got)}.{detail}" + (f"\nHint: {hint}" if hint else "")
         )
     print(f"{name}: all {len(cases)} cases passed.")
