@@ -3,7 +3,7 @@
 Usage: python scripts/execute_notebooks.py notebooks/03_softmax_temperature.ipynb [...]
 
 Runs each notebook in a fresh kernel from the notebooks/ folder with a fixed hash
-seed, keeps no widget state (the HTML book shows static figures instead) and records
+seed, drops the widget state (the HTML book shows static figures instead) and records
 no timings, so that the committed outputs are byte-stable.
 """
 
@@ -28,7 +28,7 @@ def execute(path: Path) -> float:
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False,
-        store_widget_state=False,
+        store_widget_state=True,  # needed by Output widgets; dropped below
     )
     start = time.perf_counter()
     client.execute()
