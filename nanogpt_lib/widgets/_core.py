@@ -4,18 +4,24 @@
 figure at the widget's starting values. JupyterLab and Colab render the widget; the
 HTML book is configured to skip widget views, so it renders the PNG instead of an
 empty box.
+
+`live_figure` is the usual way to build an explorer: some controls and a function that
+draws a matplotlib figure from their values. The figure is shown as an image widget
+(PNG bytes), so redrawing never prints into the notebook's saved outputs.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Mapping
 
+import ipywidgets as w
 import matplotlib.pyplot as plt
 from IPython.display import display
 
 from ..plotting._style import figure_png
 
-__all__ = ["show"]
+__all__ = ["show", "live_figure"]
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -38,3 +44,34 @@ def show(widget, static_figure, title: str) -> None:
     if WIDGET_MIME in view:
         bundle[WIDGET_MIME] = view[WIDGET_MIME]
     display(bundle, raw=True)
+
+
+def _render(draw: Callable, values: Mapping) -> bytes:
+    fig = draw(**values)
+    png = figure_png(fig)
+    plt.close(fig)
+    return png
+
+
+def live_figure(
+    draw: Callable[..., object], controls: Mapping[str, w.Widget], title: str
+) -> w.Widget:
+    """Controls above a picture that `draw(**values)` redraws whenever one changes.
+
+    Displays the explorer with `show` (a static PNG of the starting state for the
+    HTML book) and returns the widget so a notebook can keep a handle on it.
+    """
+    image = w.Image(format="png")
+
+    def values() -> dict:
+        return {name: control.value for name, control in controls.items()}
+
+    def update(change=None) -> None:
+        image.value = _render(draw, values())
+
+    for control in controls.values():
+        control.observe(update, names="value")
+    update()
+    box = w.VBox([*controls.values(), image])
+    show(box, draw(**values()), title)
+    return box
