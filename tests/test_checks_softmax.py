@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from nanogpt_lib import softmax as lib
-from nanogpt_lib.checks._core import NotImplementedYet
 from nanogpt_lib.checks.softmax import (
     check_entropy,
     check_softmax,
@@ -65,12 +64,12 @@ def test_softmax_mistakes_get_their_hint(wrong, hint):
         check_softmax(wrong)
 
 
-def test_stub_reports_not_implemented():
+def test_stub_reports_not_implemented_without_raising(capsys):
     def stub(x, t):
-        raise NotImplementedError
+        raise NotImplementedError("Exercise ex-03-softmax")
 
-    with pytest.raises(NotImplementedYet, match="not implemented yet"):
-        check_softmax(stub)
+    check_softmax(stub)
+    assert capsys.readouterr().out.startswith("check_softmax: not implemented yet.")
 
 
 def test_crashing_candidate_names_the_case():

@@ -17,7 +17,7 @@ __all__ = ["Case", "Mistake", "NotImplementedYet", "run_checks"]
 
 
 class NotImplementedYet(AssertionError):
-    """The learner's function still raises NotImplementedError (a student stub)."""
+    """Raised by a checker that needs the learner's function before it can go on."""
 
 
 @dataclass
@@ -79,9 +79,10 @@ def run_checks(
 ) -> None:
     """Compare `candidate` with `reference` on every case; print one line on success.
 
-    Raises NotImplementedYet if the candidate is still a stub, and AssertionError
-    naming the case, what was expected, what was got and (when a known mistake
-    matches) a targeted hint.
+    A candidate that raises NotImplementedError (a student notebook's stub) gets a
+    one-line "not implemented yet" message instead of an error, so the rest of the
+    notebook still runs. A wrong answer raises AssertionError naming the case, what
+    was expected, what was got and (when a known mistake matches) a targeted hint.
     """
     if not callable(candidate):
         raise TypeError(
@@ -94,11 +95,13 @@ def run_checks(
         try:
             got = candidate(*case.args, **case.kwargs)
         except NotImplementedError:
-            raise NotImplementedYet(
-                f"{name} is not implemented yet: replace the "
-                "`raise NotImplementedError` in your function with your code, "
-                "then run this check again."
-            ) from None
+            # A student notebook's stub: say so and let the notebook run on.
+            print(
+                f"{name}: not implemented yet. Replace the "
+                "`raise NotImplementedError(...)` line in your function with your "
+                "code, then run this cell again."
+            )
+            return
         except Exception as exc:
             raise AssertionError(
                 f"{name} [{case.label}]: your function raised "
