@@ -7,17 +7,18 @@ learner's result matches a mistake, the error carries that mistake's hint.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Case", "Mistake", "NotImplementedYet", "run_checks"]
+__all__ = ["BadReturn", "Case", "Mistake", "run_checks"]
 
 
-class NotImplementedYet(AssertionError):
-    """Raised by a checker that needs the learner's function before it can go on."""
+class BadReturn(Exception):
+    """Raised by a `normalise` function: the result has the wrong kind (says which)."""
 
 
 @dataclass
@@ -39,6 +40,25 @@ class Mistake:
 
 def _as_array(value: Any) -> np.ndarray:
     return np.asarray(value)
+
+
+def _short(value: Any, limit: int = 160) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + " ...]"
+
+
+def _unchanged(after: Any, before: Any) -> bool:
+    """True if the deep copy handed to the candidate still equals the original."""
+    try:
+        if isinstance(before, np.ndarray) or isinstance(after, np.ndarray):
+            return bool(np.array_equal(after, before, equal_nan=True))
+        if isinstance(before, (list, tuple)) and isinstance(after, (list, tuple)):
+            return len(after) == len(before) and all(
+                _unchanged(a, b) for a, b in zip(after, before, strict=True)
+            )
+        return bool(after == before)
+    except (TypeError, ValueError):
+        return True  # cannot tell; do not blame the learner
 
 
 def _same(got: Any, want: Any, rtol: float, atol: float) -> bool:
@@ -76,9 +96,13 @@ def run_checks(
     rtol: float = 1e-5,
     atol: float = 1e-6,
     generic_hint: str = "",
+    normalise: Callable[[Any], Any] | None = None,
 ) -> None:
     """Compare `candidate` with `reference` on every case; print one line on success.
 
+    With `normalise`, results are compared exactly (`==`) after passing through it
+    (token ids, dicts, lists of strings); without it, numerically. A candidate that
+    changes its arguments is rejected: functions here never mutate their input.
     A candidate that raises NotImplementedError (a student notebook's stub) gets a
     one-line "not implemented yet" message instead of an error, so the rest of the
     notebook still runs. A wrong answer raises AssertionError naming the case, what
@@ -90,10 +114,13 @@ def run_checks(
             f"got {type(candidate).__name__}"
         )
     cases = list(cases)
+    exact = normalise is not None
+    norm = normalise or (lambda value: value)
     for case in cases:
-        want = reference(*case.args, **case.kwargs)
+        want = norm(reference(*case.args, **case.kwargs))
+        args = copy.deepcopy(case.args)
         try:
-            got = candidate(*case.args, **case.kwargs)
+            raw = candidate(*args, **case.kwargs)
         except NotImplementedError:
             # A student notebook's stub: say so and let the notebook run on.
             print(
@@ -107,22 +134,40 @@ def run_checks(
                 f"{name} [{case.label}]: your function raised "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
-        if got is None and want is not None:
+        if raw is None and want is not None:
             raise AssertionError(
                 f"{name} [{case.label}]: your function returned None. "
                 "Did you forget the `return` statement?"
             )
-        if _same(got, want, rtol, atol):
+        if not _unchanged(args, case.args):
+            raise AssertionError(
+                f"{name} [{case.label}]: your function changed its input. Build a "
+                "new list or array instead of editing the one you were given."
+            )
+        try:
+            got = norm(raw)
+        except BadReturn as exc:
+            raise AssertionError(f"{name} [{case.label}]: {exc}") from None
+
+        def same(a, b):
+            return a == b if exact else _same(a, b, rtol, atol)
+
+        if same(got, want):
             continue
         hint = ""
         for mistake in mistakes:
             try:
-                wrong = mistake.wrong(*case.args, **case.kwargs)
+                wrong = norm(mistake.wrong(*case.args, **case.kwargs))
             except Exception:  # a mistake that cannot even run cannot match
                 continue
-            if _same(got, wrong, rtol, atol):
+            if same(got, wrong):
                 hint = mistake.hint
                 break
+        if exact:
+            raise AssertionError(
+                f"{name} [{case.label}]: expected {_short(want)}, got {_short(got)}."
+                + (f"\nHint: {hint or generic_hint}" if hint or generic_hint else "")
+            )
         got_shape = _as_array(got).shape
         want_shape = _as_array(want).shape
         if not hint and got_shape != want_shape:
