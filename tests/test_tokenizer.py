@@ -293,6 +293,9 @@ CORPUS = [
     "",
     "\n",
     "<|endoftext",
+    # Letters new in Unicode 17 (CJK Ext. J, Tangut supplement): tiktoken's tables
+    # are Unicode 16, so they are not letters there (regex is pinned to match).
+    "\U000323b0:A \U00018d80:A",
 ]
 
 
@@ -446,14 +449,14 @@ if given is not None:
     )
 
     @pytest.mark.oracle
-    @settings(max_examples=200, deadline=None, database=None)
+    @settings(max_examples=200, deadline=None, database=None, derandomize=True)
     @given(text=_texts)
     def test_property_cl100k_round_trip_and_matches_tiktoken(enc, tk, text):
         ids = enc.encode(text, disallowed_special=())
         assert enc.decode(ids) == text
         assert ids == tk.encode(text, disallowed_special=())
 
-    @settings(max_examples=100, deadline=None, database=None)
+    @settings(max_examples=100, deadline=None, database=None, derandomize=True)
     @given(text=_texts)
     def test_property_split_covers_the_text(text):
         assert "".join(split_text(text)) == text
