@@ -1,0 +1,714 @@
+"""Training a GPT in numpy: gradients by hand, AdamW, clipping, and the sorting task.
+
+Every operation of the forward pass comes as a pair: `*_forward` returns its output
+and a cache of what the backward needs; `*_backward` takes the gradient of the loss
+with respect to that output and returns the gradients of its inputs. Chained in
+reverse order they give `loss_and_grads`, which is what any autograd does for you.
+
+Shape letters (book/notation.md): B batch, T tokens, C = n_embd, H = n_head,
+D = head size, V = vocab, F = MLP width (4C), L = layers, N = number of sequences.
+
+The sorting task follows minGPT's `SortDataset`: a model reads six letters from
+{A, B, C} and then writes them out in sorted order, one letter at a time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from .checkpoint import expected_shapes, flatten_params
+from .embedding import check_ids
+from .gpt import GPTConfig, forward, get_config, init_params
+
+__all__ = [
+    "linear_forward",
+    "linear_backward",
+    "layer_norm_forward",
+    "layer_norm_backward",
+    "gelu_forward",
+    "gelu_backward",
+    "attention_forward",
+    "attention_backward",
+    "forward_with_cache",
+    "backward",
+    "cross_entropy",
+    "loss_and_grads",
+    "global_norm",
+    "clip_grad_norm",
+    "weight_decay_mask",
+    "adamw_init",
+    "adamw_step",
+    "LETTERS",
+    "SORT_LENGTH",
+    "SPLIT_SEED",
+    "all_sort_inputs",
+    "sort_split",
+    "sort_examples",
+    "sample_sort_batch",
+    "sort_correct",
+    "train_sorter",
+]
+
+LN_EPS = 1e-5
+IGNORE = -1  # target value that the loss skips (minGPT's ignore_index)
+
+
+# --------------------------------------------------------------------------- trees
+
+
+def _tree_map(fn: Callable, *trees):
+    """Apply fn leaf by leaf to nested dicts/lists of arrays with the same layout."""
+    first = trees[0]
+    if isinstance(first, dict):
+        return {key: _tree_map(fn, *(t[key] for t in trees)) for key in first}
+    if isinstance(first, list):
+        return [_tree_map(fn, *(t[i] for t in trees)) for i in range(len(first))]
+    return fn(*trees)
+
+
+def _tree_leaves(tree) -> list[np.ndarray]:
+    """All arrays of a nested dict/list, in a fixed order."""
+    if isinstance(tree, dict):
+        return [leaf for key in tree for leaf in _tree_leaves(tree[key])]
+    if isinstance(tree, list):
+        return [leaf for item in tree for leaf in _tree_leaves(item)]
+    return [tree]
+
+
+# --------------------------------------------------------------------------- ops
+
+
+def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None):
+    """An affine layer x @ W + b, keeping x for the backward pass.
+
+    Shapes: x (..., n_in), weight (n_in, n_out), bias (n_out,) -> (..., n_out).
+    """
+    rows = x.reshape(-1, x.shape[-1])  # (..., n_in) -> (N, n_in): one BLAS call
+    y = (rows @ weight).reshape(*x.shape[:-1], weight.shape[1])  # -> (..., n_out)
+    if bias is not None:
+        y = y + bias
+    return y, x
+
+
+def linear_backward(dy: np.ndarray, x: np.ndarray, weight: np.ndarray):
+    """Gradients of x @ W + b: dx = dy W^T, dW = x^T dy summed over rows, db = sum dy.
+
+    Shapes: dy (..., n_out), x (..., n_in) -> dx (..., n_in), dW (n_in, n_out),
+    db (n_out,).
+    Every row (every token of every sequence) used the same W, so their
+    contributions to dW add up.
+    """
+    x2 = x.reshape(-1, x.shape[-1])  # (..., n_in) -> (N, n_in)
+    dy2 = dy.reshape(-1, dy.shape[-1])  # (..., n_out) -> (N, n_out)
+    dx = (dy2 @ weight.T).reshape(x.shape)  # (N, n_in) -> (..., n_in)
+    return dx, x2.T @ dy2, dy2.sum(axis=0)
+
+
+def layer_norm_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None):
+    """LayerNorm over the last axis (eps 1e-5), keeping what the backward needs.
+
+    Shapes: x (..., C), weight (C,), bias (C,) -> (..., C).
+    """
+    mean = x.mean(axis=-1, keepdims=True)
+    centred = x - mean
+    var = (centred * centred).mean(axis=-1, keepdims=True)
+    rstd = 1.0 / np.sqrt(var + np.asarray(LN_EPS, dtype=x.dtype))
+    xhat = centred * rstd
+    y = xhat * weight
+    if bias is not None:
+        y = y + bias
+    return y, (xhat, rstd, weight)
+
+
+def layer_norm_backward(dy: np.ndarray, cache):
+    """Gradients of LayerNorm: dx, dweight, dbias.
+
+    Shapes: dy (..., C) -> dx (..., C), dweight (C,), dbias (C,).
+    Mean and variance depend on every entry of the row, so dx is the scaled
+    gradient minus its row mean and minus its projection on xhat.
+    """
+    xhat, rstd, weight = cache
+    rows = dy.reshape(-1, dy.shape[-1])  # (..., C) -> (N, C)
+    dweight = (rows * xhat.reshape(rows.shape)).sum(axis=0)
+    dbias = rows.sum(axis=0)
+    g = dy * weight
+    dx = rstd * (
+        g
+        - g.mean(axis=-1, keepdims=True)
+        - xhat * (g * xhat).mean(axis=-1, keepdims=True)
+    )
+    return dx, dweight, dbias
+
+
+def gelu_forward(x: np.ndarray):
+    """GELU, tanh form as in GPT-2, keeping x and the tanh for the backward pass.
+
+    Shapes: x (...) -> (...).
+    """
+    c = np.asarray(math.sqrt(2.0 / math.pi), dtype=x.dtype)
+    a = np.asarray(0.044715, dtype=x.dtype)
+    t = np.tanh(c * (x + a * x * x * x))
+    return 0.5 * x * (1.0 + t), (x, t)
+
+
+def gelu_backward(dy: np.ndarray, cache) -> np.ndarray:
+    """Gradient of the tanh-form GELU.
+
+    Shapes: dy (...) -> dx (...).
+    d/dx [x (1 + t) / 2] = (1 + t) / 2 + x (1 - t^2) c (1 + 3a x^2) / 2.
+    """
+    x, t = cache
+    c = np.asarray(math.sqrt(2.0 / math.pi), dtype=x.dtype)
+    c3a = np.asarray(3.0 * 0.044715 * math.sqrt(2.0 / math.pi), dtype=x.dtype)
+    half = np.asarray(0.5, dtype=x.dtype)
+    inner = x * x  # the same formula, in place to spare temporaries
+    inner *= c3a
+    inner += c
+    slope = t * t
+    np.subtract(1, slope, out=slope)
+    slope *= inner
+    slope *= x
+    slope += t
+    slope += 1
+    slope *= half
+    slope *= dy
+    return slope
+
+
+def _softmax_last(s: np.ndarray) -> np.ndarray:
+    """Softmax on the last axis, max-shifted; rows here always keep one finite score."""
+    e = np.exp(s - s.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def attention_forward(qkv: np.ndarray, n_head: int):
+    """Causal multi-head attention from the fused q | k | v, before the projection.
+
+    Shapes: qkv (B, T, 3C) -> (B, T, C), heads concatenated.
+    Each head scores its queries against the keys of the same or earlier positions,
+    scaled by 1/sqrt(D), and mixes the values with the softmax of those scores.
+    """
+    B, T, C3 = qkv.shape
+    C = C3 // 3
+    D = C // n_head
+    heads = qkv.reshape(B, T, 3, n_head, D).transpose(2, 0, 3, 1, 4)  # -> (3,B,H,T,D)
+    q, k, v = heads[0], heads[1], heads[2]
+    scale = np.asarray(1.0 / math.sqrt(D), dtype=qkv.dtype)
+    scores = (q @ k.transpose(0, 1, 3, 2)) * scale  # (B, H, T, T)
+    future = np.triu(np.ones((T, T), dtype=bool), k=1)
+    scores = np.where(future, np.asarray(-np.inf, dtype=qkv.dtype), scores)
+    probs = _softmax_last(scores)
+    y = probs @ v  # (B, H, T, D)
+    out = y.transpose(0, 2, 1, 3).reshape(B, T, C)  # (B,H,T,D) -> (B,T,C)
+    return out, (q, k, v, probs, scale)
+
+
+def attention_backward(dout: np.ndarray, cache) -> np.ndarray:
+    """Gradient of causal multi-head attention with respect to the fused q | k | v.
+
+    Shapes: dout (B, T, C) -> dqkv (B, T, 3C).
+    Softmax's Jacobian turns dP into P * (dP - sum(P * dP)); masked entries have
+    P = 0, so no gradient flows to the future.
+    """
+    q, k, v, probs, scale = cache
+    B, H, T, D = q.shape
+    dy = dout.reshape(B, T, H, D).transpose(0, 2, 1, 3)  # (B,T,C) -> (B,H,T,D)
+    dprobs = dy @ v.transpose(0, 1, 3, 2)  # (B, H, T, T)
+    dv = probs.transpose(0, 1, 3, 2) @ dy
+    dscores = probs * (dprobs - (dprobs * probs).sum(axis=-1, keepdims=True))
+    dscores = dscores * scale
+    dq = dscores @ k
+    dk = dscores.transpose(0, 1, 3, 2) @ q
+    dqkv = np.stack([dq, dk, dv])  # (3, B, H, T, D)
+    return dqkv.transpose(1, 3, 0, 2, 4).reshape(B, T, 3 * H * D)  # -> (B, T, 3C)
+
+
+# --------------------------------------------------------------------------- model
+
+
+def _check_ids(ids, cfg: GPTConfig) -> np.ndarray:
+    arr = check_ids(ids, cfg.vocab_size)
+    if arr.shape[-1] > cfg.block_size:
+        raise ValueError(
+            f"ids must have at most block_size = {cfg.block_size} tokens, got "
+            f"T = {arr.shape[-1]}"
+        )
+    return arr
+
+
+def _check_params(params: dict, cfg: GPTConfig) -> None:
+    if not isinstance(cfg, GPTConfig):
+        raise TypeError(f"cfg must be a GPTConfig, got {type(cfg).__name__}")
+    if not isinstance(params, dict):
+        raise TypeError(
+            f"params must be a dict of weights, got {type(params).__name__}"
+        )
+    flat = flatten_params(params)
+    want = expected_shapes(cfg)
+    if flat.keys() != want.keys():
+        extra = sorted(flat.keys() - want.keys())
+        missing = sorted(want.keys() - flat.keys())
+        raise ValueError(
+            f"params must hold exactly the tensors of cfg; missing {missing[:3]}, "
+            f"unexpected {extra[:3]}"
+        )
+    for name, shape in want.items():
+        if np.shape(flat[name]) != shape:
+            raise ValueError(
+                f"params[{name!r}] must have shape {shape}, got {np.shape(flat[name])}"
+            )
+
+
+def _get_bias(layer: dict) -> np.ndarray | None:
+    return layer.get("bias")
+
+
+def forward_with_cache(params: dict, ids, cfg: GPTConfig):
+    """The GPT forward pass, also returning every intermediate the backward needs.
+
+    Shapes: ids (..., T) -> logits (..., T, V), same dtype as the weights.
+    Same arithmetic as gpt.forward; the cache is a dict of per-layer tuples.
+    """
+    _check_params(params, cfg)
+    ids = _check_ids(ids, cfg)
+    lead, T = ids.shape[:-1], ids.shape[-1]
+    flat = ids.reshape(-1, T)  # (..., T) -> (B, T)
+    x = params["wte"][flat] + params["wpe"][:T]
+    cache: dict = {"ids": flat, "blocks": []}
+    for block in params["h"]:
+        ln1, c1 = layer_norm_forward(
+            x, block["ln_1"]["weight"], _get_bias(block["ln_1"])
+        )
+        attn = block["attn"]
+        qkv, ca = linear_forward(
+            ln1, attn["c_attn"]["weight"], _get_bias(attn["c_attn"])
+        )
+        heads, cat = attention_forward(qkv, cfg.n_head)
+        proj, cp = linear_forward(
+            heads, attn["c_proj"]["weight"], _get_bias(attn["c_proj"])
+        )
+        x = x + proj
+        ln2, c2 = layer_norm_forward(
+            x, block["ln_2"]["weight"], _get_bias(block["ln_2"])
+        )
+        mlp = block["mlp"]
+        hidden, cf = linear_forward(ln2, mlp["c_fc"]["weight"], _get_bias(mlp["c_fc"]))
+        act, cg = gelu_forward(hidden)
+        out, cm = linear_forward(act, mlp["c_proj"]["weight"], _get_bias(mlp["c_proj"]))
+        x = x + out
+        cache["blocks"].append((c1, ca, cat, cp, c2, cf, cg, cm))
+    xf, cln = layer_norm_forward(x, params["ln_f"]["weight"], _get_bias(params["ln_f"]))
+    head = params["wte"] if cfg.tied_head else params["lm_head"]
+    logits = xf @ head.T  # (B, T, C) @ (C, V) -> (B, T, V)
+    cache["ln_f"] = cln
+    cache["xf"] = xf
+    return logits.reshape(*lead, T, cfg.vocab_size), cache  # (B,T,V) -> (...,T,V)
+
+
+def backward(dlogits: np.ndarray, cache: dict, params: dict, cfg: GPTConfig) -> dict:
+    """Reverse-mode gradients of every weight, given the gradient of the logits.
+
+    Shapes: dlogits (..., T, V) -> grads with the layout (and dtype) of params.
+    The residual stream is a sum, so its gradient passes through each block
+    unchanged and each branch adds its own contribution on the way back.
+    """
+    flat_ids = cache["ids"]
+    B, T = flat_ids.shape
+    dlog = dlogits.reshape(B, T, cfg.vocab_size)  # (..., T, V) -> (B, T, V)
+    xf = cache["xf"]
+    head = params["wte"] if cfg.tied_head else params["lm_head"]
+    dhead = dlog.reshape(-1, cfg.vocab_size).T @ xf.reshape(-1, cfg.n_embd)  # (V, C)
+    dx = dlog @ head  # (B, T, C)
+
+    def pack(layer: dict, dw: np.ndarray, db: np.ndarray) -> dict:
+        out = {"weight": dw}
+        if "bias" in layer:
+            out["bias"] = db
+        return out
+
+    grads: dict = {}
+    dx, dw, db = layer_norm_backward(dx, cache["ln_f"])
+    grads["ln_f"] = pack(params["ln_f"], dw, db)
+    block_grads = []
+    for block, saved in zip(
+        reversed(params["h"]), reversed(cache["blocks"]), strict=True
+    ):
+        c1, ca, cat, cp, c2, cf, cg, cm = saved
+        mlp, attn = block["mlp"], block["attn"]
+        g: dict = {"attn": {}, "mlp": {}}
+        # MLP branch: x = x + c_proj(gelu(c_fc(ln_2(x))))
+        dact, dw, db = linear_backward(dx, cm, mlp["c_proj"]["weight"])
+        g["mlp"]["c_proj"] = pack(mlp["c_proj"], dw, db)
+        dhidden = gelu_backward(dact, cg)
+        dln2, dw, db = linear_backward(dhidden, cf, mlp["c_fc"]["weight"])
+        g["mlp"]["c_fc"] = pack(mlp["c_fc"], dw, db)
+        dbranch, dw, db = layer_norm_backward(dln2, c2)
+        g["ln_2"] = pack(block["ln_2"], dw, db)
+        dx = dx + dbranch
+        # attention branch: x = x + c_proj(attention(c_attn(ln_1(x))))
+        dheads, dw, db = linear_backward(dx, cp, attn["c_proj"]["weight"])
+        g["attn"]["c_proj"] = pack(attn["c_proj"], dw, db)
+        dqkv = attention_backward(dheads, cat)
+        dln1, dw, db = linear_backward(dqkv, ca, attn["c_attn"]["weight"])
+        g["attn"]["c_attn"] = pack(attn["c_attn"], dw, db)
+        dbranch, dw, db = layer_norm_backward(dln1, c1)
+        g["ln_1"] = pack(block["ln_1"], dw, db)
+        dx = dx + dbranch
+        # same key order as the weights dict, so leaves line up one to one
+        block_grads.append(
+            {
+                "ln_1": g["ln_1"],
+                "attn": {key: g["attn"][key] for key in ("c_attn", "c_proj")},
+                "ln_2": g["ln_2"],
+                "mlp": {key: g["mlp"][key] for key in ("c_fc", "c_proj")},
+            }
+        )
+    block_grads.reverse()
+
+    rows = dx.reshape(B * T, cfg.n_embd)  # (B, T, C) -> (B*T, C)
+    dwte = np.zeros_like(params["wte"])
+    np.add.at(dwte, flat_ids.reshape(-1), rows)  # a token used twice adds twice
+    if cfg.tied_head:
+        dwte = dwte + dhead
+    dwpe = np.zeros_like(params["wpe"])
+    dwpe[:T] = dx.sum(axis=0)
+    out = {"wte": dwte, "wpe": dwpe, "h": block_grads, "ln_f": grads["ln_f"]}
+    if not cfg.tied_head:
+        out["lm_head"] = dhead
+    return out
+
+
+def cross_entropy(logits: np.ndarray, targets) -> tuple[np.ndarray, np.ndarray]:
+    """Mean cross-entropy over the positions whose target is not -1, and its gradient.
+
+    Shapes: logits (..., V), targets (...) -> loss (), dlogits (..., V).
+    Worked example: logits [0, 0] and target 1 give loss log 2 = 0.693 and
+    dlogits [0.5, -0.5] (softmax minus one-hot, divided by the 1 counted position).
+    """
+    logits = np.asarray(logits)
+    tgt = np.asarray(targets)
+    if tgt.dtype.kind not in "iu":
+        raise TypeError(f"targets must be an integer array, got dtype {tgt.dtype}")
+    if tgt.shape != logits.shape[:-1]:
+        raise ValueError(
+            f"targets must have shape {logits.shape[:-1]} (logits without the vocab "
+            f"axis), got {tgt.shape}"
+        )
+    V = logits.shape[-1]
+    bad = (tgt < IGNORE) | (tgt >= V)
+    if bad.any():
+        raise ValueError(
+            f"targets must be in [0, {V}) or -1 (ignored), got {int(tgt[bad][0])}"
+        )
+    keep = tgt != IGNORE
+    count = int(keep.sum())
+    if count == 0:
+        raise ValueError("targets must keep at least one position, got all -1")
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_z = np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    logp = shifted - log_z
+    safe = np.where(keep, tgt, 0)
+    picked = np.take_along_axis(logp, safe[..., None], axis=-1)[..., 0]
+    loss = -(picked * keep).sum() / count
+    dlogits = np.exp(logp)
+    onehot = np.arange(V) == safe[..., None]
+    dlogits = (dlogits - onehot) * (keep[..., None] / np.asarray(count, logits.dtype))
+    return np.asarray(loss, dtype=logits.dtype), dlogits.astype(logits.dtype)
+
+
+def loss_and_grads(params: dict, ids, targets, cfg: GPTConfig):
+    """Loss of the model on (ids, targets) and the gradient of every weight.
+
+    Shapes: ids (..., T), targets (..., T) in [0, V) or -1 -> (loss (), grads),
+    grads with the same nested layout and dtype as params.
+    Floating dtype follows the weights: float32 to train, float64 to check.
+    """
+    logits, cache = forward_with_cache(params, ids, cfg)
+    loss, dlogits = cross_entropy(logits, targets)
+    return float(loss), backward(dlogits, cache, params, cfg)
+
+
+# --------------------------------------------------------------------------- optimiser
+
+
+def global_norm(grads) -> float:
+    """The L2 norm of all gradient entries taken together, as one long vector.
+
+    Shapes: any nested dict/list of arrays -> float.
+    """
+    return math.sqrt(sum(float(np.vdot(g, g)) for g in _tree_leaves(grads)))
+
+
+def clip_grad_norm(grads, max_norm: float):
+    """Scale all gradients down together so that their global norm is at most max_norm.
+
+    Shapes: nested arrays -> (nested arrays with the same layout, norm before).
+    Worked example: gradients 3 and 4 have norm 5; with max_norm 1 they become
+    0.6 and 0.8 (direction kept, length 1). Below the limit nothing changes.
+    """
+    if isinstance(max_norm, bool) or not isinstance(
+        max_norm, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"max_norm must be a number > 0, got {type(max_norm).__name__}")
+    if not max_norm > 0:
+        raise ValueError(f"max_norm must be > 0, got {max_norm}")
+    norm = global_norm(grads)
+    if norm <= max_norm:
+        return _tree_map(np.copy, grads), norm
+    factor = max_norm / norm
+    return _tree_map(lambda g: g * np.asarray(factor, dtype=g.dtype), grads), norm
+
+
+def weight_decay_mask(params: dict) -> dict:
+    """True for the weights AdamW decays: the matrices of Linear layers (minGPT's rule).
+
+    Shapes: weights dict -> dict of bools with the same layout.
+    Decayed: c_attn, c_proj, c_fc weights and an untied lm_head. Not decayed:
+    biases, LayerNorm, token and position embeddings (also when the head is tied).
+    """
+
+    linear_layers = ("c_attn", "c_proj", "c_fc")
+
+    def walk(tree, parent: str, key: str):
+        if isinstance(tree, dict):
+            return {k: walk(v, key, k) for k, v in tree.items()}
+        if isinstance(tree, list):
+            return [walk(item, key, "") for item in tree]
+        return key == "lm_head" or (key == "weight" and parent in linear_layers)
+
+    return walk(params, "", "")
+
+
+def adamw_init(params: dict) -> dict:
+    """A fresh AdamW state: step 0 and zero first and second moments.
+
+    Shapes: weights dict -> {"step": 0, "m": like params, "v": like params}.
+    """
+    return {
+        "step": 0,
+        "m": _tree_map(np.zeros_like, params),
+        "v": _tree_map(np.zeros_like, params),
+    }
+
+
+def adamw_step(
+    params: dict,
+    grads: dict,
+    state: dict,
+    *,
+    lr: float,
+    betas: tuple[float, float] = (0.9, 0.95),
+    eps: float = 1e-8,
+    weight_decay: float = 0.1,
+    decay_mask: dict | None = None,
+) -> tuple[dict, dict]:
+    """One AdamW update; returns new weights and new state, arguments left untouched.
+
+    Shapes: params, grads (same layout) -> (params, state).
+    Decoupled decay (as PyTorch): w <- w (1 - lr wd) on masked weights, then
+    w <- w - lr m_hat / (sqrt(v_hat) + eps) with bias-corrected moments.
+    Worked example: w = 1, g = 0.5, lr 0.1, wd 0.1, step 1: m_hat = 0.5,
+    v_hat = 0.25, w = 1 * 0.99 - 0.1 * 0.5 / 0.5 = 0.89.
+    """
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0, got {lr}")
+    b1, b2 = betas
+    if not (0 <= b1 < 1 and 0 <= b2 < 1):
+        raise ValueError(f"betas must both be in [0, 1), got {betas}")
+    if decay_mask is None:
+        decay_mask = weight_decay_mask(params)
+    step = state["step"] + 1
+    fix1 = 1.0 - b1**step
+    fix2 = 1.0 - b2**step
+
+    def first(g, m):
+        return np.asarray(b1, g.dtype) * m + np.asarray(1.0 - b1, g.dtype) * g
+
+    def second(g, v):
+        return np.asarray(b2, g.dtype) * v + np.asarray(1.0 - b2, g.dtype) * (g * g)
+
+    m_tree = _tree_map(first, grads, state["m"])
+    v_tree = _tree_map(second, grads, state["v"])
+
+    def update(w, m, v, decay):
+        dt = w.dtype
+        if decay and weight_decay:
+            w = w * np.asarray(1.0 - lr * weight_decay, dt)
+        m_hat = m / np.asarray(fix1, dt)
+        v_hat = v / np.asarray(fix2, dt)
+        return w - np.asarray(lr, dt) * m_hat / (np.sqrt(v_hat) + np.asarray(eps, dt))
+
+    new_params = _tree_map(update, params, m_tree, v_tree, decay_mask)
+    return new_params, {"step": step, "m": m_tree, "v": v_tree}
+
+
+# --------------------------------------------------------------------------- sorting
+
+LETTERS = "ABC"
+SORT_LENGTH = 6
+SPLIT_SEED = 1337  # the train/test split is fixed by this seed, not by training
+
+
+def all_sort_inputs() -> np.ndarray:
+    """Every input of the sorting task: all 3^6 = 729 strings over {A, B, C} as ids.
+
+    Shapes: () -> (729, 6) int64.
+    Row i spells i in base 3 with the first letter most significant, so row 0 is
+    AAAAAA, row 5 is AAAABC (0*243 + ... + 1*3 + 2) and row 728 is CCCCCC.
+    """
+    n = len(LETTERS) ** SORT_LENGTH
+    powers = len(LETTERS) ** np.arange(SORT_LENGTH - 1, -1, -1)
+    return (np.arange(n)[:, None] // powers) % len(LETTERS)  # (729,) -> (729, 6)
+
+
+def sort_split(seed: int = SPLIT_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic train/test split of the 729 inputs: 547 train rows, 182 test rows.
+
+    Shapes: () -> (train indices (547,), test indices (182,)), each sorted.
+    A permutation from np.random.default_rng(seed); its first quarter (floor(729/4))
+    is the test set, as minGPT holds out 25% (it hashes the sequence instead).
+    """
+    n = len(LETTERS) ** SORT_LENGTH
+    order = np.random.default_rng(seed).permutation(n)
+    n_test = n // 4
+    return np.sort(order[n_test:]), np.sort(order[:n_test])
+
+
+def sort_examples(inputs) -> tuple[np.ndarray, np.ndarray]:
+    """Model inputs and targets for sorting: input then sorted output, shifted by one.
+
+    Shapes: inputs (N, 6) -> x (N, 11), y (N, 11).
+    Worked example: CBABBC = [2,1,0,1,1,2] sorts to [0,1,1,1,2,2];
+    x = [2,1,0,1,1,2, 0,1,1,1,2], y = [-1,-1,-1,-1,-1, 0,1,1,1,2,2]: the first five
+    targets would ask the model to guess random input letters, so they are ignored.
+    """
+    arr = np.asarray(inputs)
+    if arr.dtype.kind not in "iu" or arr.ndim != 2 or arr.shape[1] != SORT_LENGTH:
+        raise ValueError(
+            f"inputs must be an integer array of shape (N, {SORT_LENGTH}), got "
+            f"{arr.dtype} {arr.shape}"
+        )
+    if ((arr < 0) | (arr >= len(LETTERS))).any():
+        raise ValueError(f"inputs must hold ids in [0, {len(LETTERS)})")
+    both = np.concatenate([arr, np.sort(arr, axis=1)], axis=1)  # (N, 12)
+    x = both[:, :-1].copy()
+    y = both[:, 1:].copy()
+    y[:, : SORT_LENGTH - 1] = IGNORE
+    return x, y
+
+
+def _repeat_heavy(inputs: np.ndarray) -> np.ndarray:
+    """True for rows where some letter appears at least 4 times (219 of the 729)."""
+    counts = (inputs[:, :, None] == np.arange(len(LETTERS))).sum(axis=1)  # (N, 3)
+    return counts.max(axis=1) >= 4
+
+
+def sample_sort_batch(
+    rng: np.random.Generator, batch_size: int, train_idx: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A random training batch for the sorting task, half of it rich in repeats.
+
+    Shapes: () -> x (batch_size, 11), y (batch_size, 11).
+    Each row is, with probability 1/2, a uniform draw from the training inputs and
+    otherwise a draw from those where one letter fills 4+ of the 6 slots (AAAABC):
+    long runs are what a small sorter gets wrong last.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise TypeError(f"batch_size must be an int >= 1, got {batch_size!r}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if train_idx is None:
+        train_idx = sort_split()[0]
+    inputs = all_sort_inputs()
+    heavy = train_idx[_repeat_heavy(inputs[train_idx])]
+    uniform = train_idx[rng.integers(0, len(train_idx), size=batch_size)]
+    biased = heavy[rng.integers(0, len(heavy), size=batch_size)]
+    rows = np.where(rng.random(batch_size) < 0.5, biased, uniform)
+    return sort_examples(inputs[rows])
+
+
+def sort_correct(params: dict, cfg: GPTConfig, inputs=None) -> np.ndarray:
+    """For each input, whether greedy decoding writes its sorted version exactly.
+
+    Shapes: inputs (N, 6) (default: all 729) -> (N,) bool.
+    One forward pass on input + correct output is enough: greedy decoding is right
+    iff, given a correct prefix, the argmax is the correct next letter at all six
+    output positions (then every prefix it builds is correct, by induction).
+    """
+    if inputs is None:
+        inputs = all_sort_inputs()
+    x, y = sort_examples(inputs)
+    logits = forward(params, x, cfg)
+    out = slice(SORT_LENGTH - 1, None)
+    return (logits[:, out].argmax(axis=-1) == y[:, out]).all(axis=1)
+
+
+def train_sorter(
+    cfg: GPTConfig | None = None,
+    *,
+    seed: int = 0,
+    batch_size: int = 64,
+    lr: float = 5e-4,
+    max_steps: int = 2000,
+    eval_every: int = 25,
+    weight_decay: float = 0.1,
+    betas: tuple[float, float] = (0.9, 0.95),
+    grad_clip: float = 1.0,
+    stop_when_sorted: bool = True,
+) -> tuple[dict, dict]:
+    """Train a GPT to sort six letters with AdamW, from a seed, until it sorts all 729.
+
+    Shapes: () -> (params, history); history holds "loss" (one per step) and, every
+    `eval_every` steps, "eval_step", "train_correct" (of 547), "test_correct" (of 182).
+    One generator, np.random.default_rng(seed), draws the initial weights and then
+    every batch, so the same seed gives the same run. Defaults are minGPT's demo
+    settings (batch 64, lr 5e-4, betas 0.9/0.95, decay 0.1, clip 1, 2000 steps).
+    """
+    cfg = get_config("nano-sorter") if cfg is None else cfg
+    for name, value in (("max_steps", max_steps), ("eval_every", eval_every)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name} must be an int >= 1, got {value!r}")
+        if value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
+    if cfg.vocab_size != len(LETTERS) or cfg.block_size < 2 * SORT_LENGTH - 1:
+        raise ValueError(
+            f"cfg must have vocab_size {len(LETTERS)} and block_size >= "
+            f"{2 * SORT_LENGTH - 1}, got {cfg.vocab_size} and {cfg.block_size}"
+        )
+    rng = np.random.default_rng(seed)
+    params = init_params(cfg, rng=rng)
+    state = adamw_init(params)
+    mask = weight_decay_mask(params)
+    train_idx, test_idx = sort_split()
+    inputs = all_sort_inputs()
+    history: dict = {
+        "loss": [],
+        "eval_step": [],
+        "train_correct": [],
+        "test_correct": [],
+    }
+    for step in range(1, max_steps + 1):
+        x, y = sample_sort_batch(rng, batch_size, train_idx)
+        loss, grads = loss_and_grads(params, x, y, cfg)
+        grads, _ = clip_grad_norm(grads, grad_clip)
+        params, state = adamw_step(
+            params,
+            grads,
+            state,
+            lr=lr,
+            betas=betas,
+            weight_decay=weight_decay,
+            decay_mask=mask,
+        )
+        history["loss"].append(loss)
+        if step % eval_every == 0 or step == max_steps:
+            ok = sort_correct(params, cfg, inputs)
+            history["eval_step"].append(step)
+            history["train_correct"].append(int(ok[train_idx].sum()))
+            history["test_correct"].append(int(ok[test_idx].sum()))
+            if stop_when_sorted and ok.all():
+                break
+    return params, {key: np.asarray(value) for key, value in history.items()}
