@@ -1,0 +1,235 @@
+"""Checkers for chapter 04's exercises: mask, scaled scores, one query, full head."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import attention as lib
+from ._core import Case, Mistake, run_checks
+
+__all__ = [
+    "check_causal_mask",
+    "check_scaled_scores",
+    "check_attention_one_query",
+    "check_masked_attention",
+]
+
+HINT_DIAGONAL = (
+    "Off by one: a token may look at itself, so the diagonal must stay visible (0). "
+    "Only positions j > i are hidden: np.triu(..., k=1)."
+)
+HINT_FUTURE = (
+    "The mask is upside down: the future (columns j > i, above the diagonal) must be "
+    "hidden, the past (j <= i) visible."
+)
+HINT_SCALE = "Divide the scores by sqrt(D), the head size: q k^T / sqrt(D)."
+
+
+def _naive_softmax(scores):
+    """exp / sum without any care: a fully masked row gives 0 / 0 = nan."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        e = np.exp(scores - np.max(scores, axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+
+def check_causal_mask(candidate) -> None:
+    """Check `candidate(T)`: a (T, T) float mask, 0 on and below the diagonal, -inf
+    above."""
+    cases = [Case(f"T = {t}", (t,)) for t in (1, 2, 5)]
+
+    def reference(T):
+        return lib.causal_mask(T)
+
+    def where_hidden(hidden):
+        return np.where(hidden, -np.inf, 0.0)
+
+    mistakes = [
+        Mistake(HINT_DIAGONAL, lambda T: where_hidden(np.triu(np.ones((T, T)), 0))),
+        Mistake(HINT_FUTURE, lambda T: where_hidden(np.tril(np.ones((T, T)), -1))),
+        Mistake(
+            HINT_FUTURE + " (Also keep the diagonal visible.)",
+            lambda T: where_hidden(np.tril(np.ones((T, T)), 0)),
+        ),
+        Mistake(
+            "Return an *additive* mask: 0 where a query may look and -np.inf where "
+            "it may not, not True/False or 1/0.",
+            lambda T: np.tril(np.ones((T, T))),
+        ),
+        Mistake(
+            "Return an *additive* mask: 0 where a query may look and -np.inf where "
+            "it may not, not True/False or 1/0.",
+            lambda T: np.triu(np.ones((T, T)), 1),
+        ),
+        Mistake(
+            "Use -np.inf for hidden entries: a large negative number still leaves "
+            "a tiny weight and is not what the library (or PyTorch) uses.",
+            lambda T: np.where(np.triu(np.ones((T, T)), 1) > 0, -1e9, 0.0),
+        ),
+    ]
+    run_checks("check_causal_mask", candidate, reference, cases, mistakes)
+
+
+def _qk(rng, T: int, S: int, D: int):
+    return (
+        rng.normal(size=(T, D)).astype(np.float32),
+        rng.normal(size=(S, D)).astype(np.float32),
+    )
+
+
+def check_scaled_scores(candidate) -> None:
+    """Check `candidate(q, k)`: q (T, D), k (S, D) -> q k^T / sqrt(D), shape (T, S)."""
+    rng = np.random.default_rng(40)
+    cases = [
+        Case("T = S = 4, D = 16", _qk(rng, 4, 4, 16)),
+        Case("T = 3, S = 5, D = 9", _qk(rng, 3, 5, 9)),
+        Case("T = S = 1, D = 4", _qk(rng, 1, 1, 4)),
+        Case("T = S = 6, D = 64", _qk(rng, 6, 6, 64)),
+    ]
+
+    def reference(q, k):
+        return (q @ k.T) / np.sqrt(q.shape[-1])
+
+    mistakes = [
+        Mistake("The scores are not scaled. " + HINT_SCALE, lambda q, k: q @ k.T),
+        Mistake(
+            "You divided by D; divide by its square root, sqrt(D).",
+            lambda q, k: q @ k.T / q.shape[-1],
+        ),
+        Mistake(
+            "Scale by sqrt(D) where D is the *head size* (the last axis), not the "
+            "number of tokens.",
+            lambda q, k: q @ k.T / np.sqrt(q.shape[0]),
+        ),
+        Mistake(
+            "The result is transposed: row i holds query i, so compute q @ k.T "
+            "(shape (T, S)), not k @ q.T.",
+            lambda q, k: (k @ q.T) / np.sqrt(q.shape[-1]),
+        ),
+    ]
+    run_checks("check_scaled_scores", candidate, reference, cases, mistakes)
+
+
+def check_attention_one_query(candidate) -> None:
+    """Check `candidate(q, K, V, t)`: the output of the query at position t, which
+    sees keys 0..t."""
+    rng = np.random.default_rng(41)
+    T, D, Dv = 6, 8, 5
+    q_all = rng.normal(size=(T, D)).astype(np.float32)
+    K = rng.normal(size=(T, D)).astype(np.float32)
+    V = rng.normal(size=(T, Dv)).astype(np.float32)
+    cases = [Case(f"query at t = {t}", (q_all[t], K, V, t)) for t in (3, T - 1, 0)] + [
+        Case("t = 2 with T = 3", (q_all[2], K[:3], V[:3], 2))
+    ]
+
+    def one(q, K, V, t, *, upto=None, scale=True):
+        upto = t + 1 if upto is None else upto
+        scores = K[:upto] @ q
+        if scale:
+            scores = scores / np.sqrt(q.shape[-1])
+        return _naive_softmax(scores) @ V[:upto]
+
+    def reference(q, K, V, t):
+        return lib.attention(q[None], K[: t + 1], V[: t + 1], causal=False)[0]
+
+    mistakes = [
+        Mistake(
+            "Query t may only see keys 0..t: use K[:t+1] and V[:t+1], not all keys.",
+            lambda q, K, V, t: one(q, K, V, t, upto=len(K)),
+        ),
+        Mistake(
+            HINT_DIAGONAL + " For one query: use K[:t+1], not K[:t].",
+            lambda q, K, V, t: one(q, K, V, t, upto=t),
+        ),
+        Mistake(HINT_SCALE, lambda q, K, V, t: one(q, K, V, t, scale=False)),
+        Mistake(
+            "The weights must sum to 1: apply softmax to the scores before "
+            "weighting the values.",
+            lambda q, K, V, t: (K[: t + 1] @ q / np.sqrt(q.shape[-1])) @ V[: t + 1],
+        ),
+    ]
+    run_checks("check_attention_one_query", candidate, reference, cases, mistakes)
+
+
+def check_masked_attention(candidate) -> None:
+    """Check `candidate(q, k, v, keep)`: causal attention where `keep` (T, T) bool
+    hides more keys; a row with nothing visible outputs zeros."""
+    rng = np.random.default_rng(42)
+    T, D, Dv = 5, 4, 3
+
+    def qkv():
+        return (
+            rng.normal(size=(T, D)).astype(np.float32),
+            rng.normal(size=(T, D)).astype(np.float32),
+            rng.normal(size=(T, Dv)).astype(np.float32),
+        )
+
+    everything = np.ones((T, T), dtype=bool)
+    padding = np.ones((T, T), dtype=bool)
+    padding[:, 0] = False  # key 0 is padding: query 0 then sees nothing at all
+    random_keep = rng.random((T, T)) < 0.7
+    cases = [
+        Case("keep everything (plain causal)", (*qkv(), everything)),
+        Case("key 0 hidden: row 0 fully masked", (*qkv(), padding)),
+        Case("random keep mask", (*qkv(), random_keep)),
+        Case("T = 1, kept", tuple(a[:1] for a in qkv()) + (everything[:1, :1],)),
+    ]
+
+    def reference(q, k, v, keep):
+        return lib.attention(q, k, v, mask=keep)
+
+    def variant(
+        q, k, v, keep, *, diagonal=False, causal=True, scale=True, axis=-1, safe=True
+    ):
+        scores = q @ k.T
+        if scale:
+            scores = scores / np.sqrt(q.shape[-1])
+        allowed = keep.copy()
+        if causal:
+            allowed &= np.tril(np.ones(keep.shape, dtype=bool), -1 if diagonal else 0)
+        scores = np.where(allowed, scores, -np.inf)
+        if axis != -1:
+            return _naive_softmax(scores.T).T @ v  # normalises each column
+        if not safe:
+            return _naive_softmax(scores) @ v
+        dead = ~allowed.any(axis=-1, keepdims=True)
+        weights = _naive_softmax(np.where(dead, 0.0, scores))
+        return np.where(dead, 0.0, weights) @ v
+
+    def times_zero(q, k, v, keep):
+        allowed = keep & np.tril(np.ones(keep.shape, dtype=bool))
+        scores = q @ k.T / np.sqrt(q.shape[-1])
+        with np.errstate(invalid="ignore"):
+            scores = scores * allowed + (-np.inf) * (~allowed)
+        return _naive_softmax(scores) @ v
+
+    mistakes = [
+        Mistake(
+            "A fully masked row gives nan: every score is -inf, and softmax then "
+            "computes 0 / 0. Detect rows with nothing visible and output zeros there.",
+            lambda q, k, v, keep: variant(q, k, v, keep, safe=False),
+        ),
+        Mistake(
+            "-inf * 0 is nan, so multiplying a 0/1 mask by -inf poisons the scores: "
+            "mask with np.where(allowed, scores, -np.inf) instead.",
+            times_zero,
+        ),
+        Mistake(
+            HINT_DIAGONAL, lambda q, k, v, keep: variant(q, k, v, keep, diagonal=True)
+        ),
+        Mistake(
+            HINT_DIAGONAL,
+            lambda q, k, v, keep: variant(q, k, v, keep, diagonal=True, safe=False),
+        ),
+        Mistake(
+            "The future is visible: combine `keep` with the causal mask (query i "
+            "sees keys j <= i).",
+            lambda q, k, v, keep: variant(q, k, v, keep, causal=False),
+        ),
+        Mistake(HINT_SCALE, lambda q, k, v, keep: variant(q, k, v, keep, scale=False)),
+        Mistake(
+            "Softmax over the wrong axis: normalise each *row* (one query's weights "
+            "over the keys), axis=-1, not each column.",
+            lambda q, k, v, keep: variant(q, k, v, keep, axis=0),
+        ),
+    ]
+    run_checks("check_masked_attention", candidate, reference, cases, mistakes)
