@@ -1,11 +1,42 @@
 """nanogpt_lib: the numpy GPT that the book "Inside GPT" builds chapter by chapter.
 
 Core modules (numpy + standard library) import one way, from earlier concepts to
-later ones. `plotting`, `widgets` and `checks` sit on top and are imported
+later ones: softmax -> attention -> multihead -> gpt -> train, and so on.
+`plotting`, `widgets`, `checks` and `classroom` sit on top and are imported
 explicitly by the notebooks, never by the core.
 """
 
-from . import gpt, softmax
+from . import (
+    attention,
+    checkpoint,
+    embedding,
+    gpt,
+    layernorm,
+    linear,
+    mlp,
+    multihead,
+    params,
+    softmax,
+    sorter,
+    tokenizer,
+    train,
+    word_vectors,
+)
 
-__all__ = ["gpt", "softmax"]
+__all__ = [
+    "attention",
+    "checkpoint",
+    "embedding",
+    "gpt",
+    "layernorm",
+    "linear",
+    "mlp",
+    "multihead",
+    "params",
+    "softmax",
+    "sorter",
+    "tokenizer",
+    "train",
+    "word_vectors",
+]
 __version__ = "0.1.0"
