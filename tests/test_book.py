@@ -115,10 +115,22 @@ def browser():
         b.close()
 
 
-PAGES = [
-    ("landing page", "/book/intro.html", 0),
-    ("chapter 03", "/notebooks/03_softmax_temperature.html", 4),
-]
+def _pages() -> list[tuple[str, str, int]]:
+    """The landing page, then every chapter in the table of contents."""
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    chapters = sorted(
+        line.split("notebooks/")[1].strip()
+        for line in toc.splitlines()
+        if "file: notebooks/" in line
+    )
+    pages = [("landing page", "/book/intro.html", 0)]
+    for stem in chapters:
+        min_images = 4 if stem.startswith("03_") else 1
+        pages.append((f"chapter {stem}", f"/notebooks/{stem}.html", min_images))
+    return pages
+
+
+PAGES = _pages()
 
 
 @pytest.mark.parametrize("label, path, min_images", PAGES, ids=[p[0] for p in PAGES])
