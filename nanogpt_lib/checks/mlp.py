@@ -302,6 +302,46 @@ def _ln_1_twice(x, p, n_head):
     return x + mlp(_ln(x, p["ln_1"]), p["mlp"])
 
 
+# The usual ways to get a block wrong, shared with chapter 07's block checker.
+BLOCK_MISTAKES = [
+    Mistake(
+        "The residual connection around the attention is missing: "
+        "x = x + attn(ln_1(x)), the sub-layer *adds* to the stream.",
+        _no_residual_attn,
+    ),
+    Mistake(
+        "The residual connection around the MLP is missing: return "
+        "x + mlp(ln_2(x)), not mlp(ln_2(x)).",
+        _no_residual_mlp,
+    ),
+    Mistake(
+        "Both residual connections are missing: each sub-layer's output is "
+        "added to its input, x = x + sublayer(ln(x)).",
+        _no_residual_at_all,
+    ),
+    Mistake(
+        "LayerNorm was applied after the sub-layer (post-LN, as in the 2017 "
+        "Transformer). GPT-2 is pre-LN: normalise a copy of x *before* each "
+        "sub-layer, x + attn(ln_1(x)).",
+        _post_ln,
+    ),
+    Mistake(
+        "The stream itself was normalised. Only the sub-layer's input is: "
+        "x = x + attn(ln_1(x)) keeps x as it was and adds to it.",
+        _ln_on_stream,
+    ),
+    Mistake(
+        "The MLP must read the stream *after* the attention's update: compute "
+        "x = x + attn(ln_1(x)) first, then x + mlp(ln_2(x)).",
+        _parallel,
+    ),
+    Mistake(
+        "The MLP has its own LayerNorm: use ln_2 before the MLP, not ln_1.",
+        _ln_1_twice,
+    ),
+]
+
+
 def check_block(candidate) -> None:
     """Check `candidate(x, p, n_head)`: one pre-LN GPT-2 block, (T, C) -> (T, C)."""
     rng = np.random.default_rng(3)
@@ -314,49 +354,12 @@ def check_block(candidate) -> None:
     ]:
         x = _normal(rng, (t, c), 2.0) + np.float32(0.5)
         cases.append(Case(label, (x, _block_params(rng, c), h)))
-    mistakes = [
-        Mistake(
-            "The residual connection around the attention is missing: "
-            "x = x + attn(ln_1(x)), the sub-layer *adds* to the stream.",
-            _no_residual_attn,
-        ),
-        Mistake(
-            "The residual connection around the MLP is missing: return "
-            "x + mlp(ln_2(x)), not mlp(ln_2(x)).",
-            _no_residual_mlp,
-        ),
-        Mistake(
-            "Both residual connections are missing: each sub-layer's output is "
-            "added to its input, x = x + sublayer(ln(x)).",
-            _no_residual_at_all,
-        ),
-        Mistake(
-            "LayerNorm was applied after the sub-layer (post-LN, as in the 2017 "
-            "Transformer). GPT-2 is pre-LN: normalise a copy of x *before* each "
-            "sub-layer, x + attn(ln_1(x)).",
-            _post_ln,
-        ),
-        Mistake(
-            "The stream itself was normalised. Only the sub-layer's input is: "
-            "x = x + attn(ln_1(x)) keeps x as it was and adds to it.",
-            _ln_on_stream,
-        ),
-        Mistake(
-            "The MLP must read the stream *after* the attention's update: compute "
-            "x = x + attn(ln_1(x)) first, then x + mlp(ln_2(x)).",
-            _parallel,
-        ),
-        Mistake(
-            "The MLP has its own LayerNorm: use ln_2 before the MLP, not ln_1.",
-            _ln_1_twice,
-        ),
-    ]
     run_checks(
         "check_block",
         candidate,
         _block_reference,
         cases,
-        mistakes,
+        BLOCK_MISTAKES,
         rtol=1e-4,
         atol=1e-4,
     )

@@ -1,0 +1,350 @@
+"""Figures for chapters 00, 07 and A1: the whole GPT, its generation and training.
+
+Tensors of the forward pass are drawn the way Bycroft's visualization draws them:
+one column per token (time runs left to right), the C numbers of a token's vector
+stacked vertically. Signed tensors use a diverging map centred on 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.ticker import FuncFormatter
+
+from ._style import DIVERGING, OKABE_ITO, SEQUENTIAL, new_figure
+
+__all__ = [
+    "plot_generation_steps",
+    "plot_operation_share",
+    "plot_token_columns",
+    "plot_attention_steps",
+    "plot_walkthrough",
+    "plot_share_correct",
+    "plot_kv_cost",
+    "plot_loss_curve",
+    "plot_pattern_comparison",
+]
+
+
+def _bars(ax, probs, letters: Sequence[str], chosen: int | None, target=None):
+    colours = [OKABE_ITO[0]] * len(letters)
+    if chosen is not None:
+        colours[chosen] = OKABE_ITO[1]
+    ax.bar(range(len(letters)), probs, color=colours)
+    for i, p in enumerate(probs):
+        ax.text(i, min(float(p), 0.9) + 0.03, f"{p:.2f}", ha="center", fontsize=7)
+    ax.set_xticks(range(len(letters)), list(letters))
+    if target is not None:
+        ax.get_xticklabels()[target].set_fontweight("bold")
+    ax.set_ylim(0, 1.08)
+
+
+def plot_generation_steps(
+    contexts: Sequence[str],
+    probs,
+    chosen: Sequence[int],
+    letters: Sequence[str] = "ABC",
+    *,
+    targets: Sequence[int] | None = None,
+    title: str = "",
+):
+    """One bar chart per generation step: the next-token probabilities, pick marked.
+
+    Shapes: probs (steps, V); contexts and chosen have one entry per step.
+    The orange bar is the token that was picked and appended; with `targets`, the
+    correct letter's tick label is bold.
+    """
+    probs = np.asarray(probs, dtype=float)
+    n = len(probs)
+    cols = min(n, 3)
+    rows = -(-n // cols)
+    fig = new_figure(2.3 * cols + 0.4, 2.0 * rows + 0.3)
+    axes = np.atleast_1d(fig.subplots(rows, cols, sharey=True, squeeze=False)).ravel()
+    for k in range(n):
+        ax = axes[k]
+        target = None if targets is None else targets[k]
+        _bars(ax, probs[k], letters, chosen[k], target)
+        ax.set_title(
+            f"step {k + 1}: {contexts[k]} \u2192 {letters[chosen[k]]}",
+            fontsize=8,
+            family="monospace",
+        )
+        if k % cols == 0:
+            ax.set_ylabel("probability")
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def plot_operation_share(counts: Mapping[str, int], *, title: str = ""):
+    """Horizontal bars: the operations of a forward pass by kind, with their share."""
+    names = list(counts)
+    values = np.array([counts[name] for name in names], dtype=float)
+    share = values / values.sum()
+    fig = new_figure(6.4, 0.45 * len(names) + 1.0)
+    ax = fig.add_subplot()
+    colours = [OKABE_ITO[0] if "matmul" in n else OKABE_ITO[1] for n in names]
+    ax.barh(range(len(names)), values, color=colours)
+    for i, (v, s) in enumerate(zip(values, share, strict=True)):
+        ax.text(v, i, f"  {int(v):,} ({100 * s:.1f}%)", va="center", fontsize=7)
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, values.max() * 1.45)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_xlabel("operations in one forward pass")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return fig
+
+
+def _column_heatmap(ax, array, tokens, *, signed: bool, title: str, fig):
+    """Draw a (T, N) tensor as N rows x T columns: one column per token."""
+    a = np.asarray(array, dtype=float).T  # (T, N) -> (N, T): tokens become columns
+    if signed:
+        finite = a[np.isfinite(a)]
+        lim = float(np.abs(finite).max()) if finite.size else 1.0
+        image = ax.imshow(a, cmap=DIVERGING, vmin=-lim, vmax=lim, aspect="auto")
+    else:
+        image = ax.imshow(a, cmap=SEQUENTIAL, vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(a.shape[1]), list(tokens), fontsize=7)
+    ax.set_title(title, fontsize=8)
+    ax.tick_params(axis="y", labelsize=6)
+    fig.colorbar(image, ax=ax, shrink=0.8, pad=0.02).ax.tick_params(labelsize=6)
+    return image
+
+
+def plot_token_columns(
+    arrays: Mapping[str, np.ndarray],
+    tokens: Sequence[str],
+    *,
+    signed: bool = True,
+    title: str = "",
+    height: float = 3.2,
+):
+    """Side-by-side heatmaps of (T, N) tensors, each drawn with one column per token.
+
+    Shapes: every array (T, N) with the same T = len(tokens); N may differ.
+    The vertical axis is the vector's index (0..N-1), as in the visualization.
+    """
+    names = list(arrays)
+    fig = new_figure(min(1.7 * len(names) + 0.6, 10.0), height)
+    axes = np.atleast_1d(fig.subplots(1, len(names), squeeze=False)).ravel()
+    for ax, name in zip(axes, names, strict=True):
+        _column_heatmap(ax, arrays[name], tokens, signed=signed, title=name, fig=fig)
+    axes[0].set_ylabel("index in the vector")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def _square(ax, m, tokens, *, probs: bool, title: str, fig):
+    m = np.asarray(m, dtype=float)
+    shown = np.ma.masked_invalid(m)
+    if probs:
+        image = ax.imshow(shown, cmap=SEQUENTIAL, vmin=0, vmax=1)
+    else:
+        finite = m[np.isfinite(m)]
+        lim = float(np.abs(finite).max()) if finite.size else 1.0
+        image = ax.imshow(shown, cmap=DIVERGING, vmin=-lim, vmax=lim)
+    ax.set_facecolor("#d9d9d9")
+    t, s = m.shape
+    for i in range(t):
+        for j in range(s):
+            text = "-inf" if np.isneginf(m[i, j]) else f"{m[i, j]:.2f}"
+            dark = probs and m[i, j] < 0.5
+            colour = "white" if dark else "black"
+            ax.text(j, i, text, ha="center", va="center", fontsize=6, color=colour)
+    ax.set_xticks(range(s), list(tokens)[:s], fontsize=7)
+    ax.set_yticks(range(t), list(tokens)[:t], fontsize=7)
+    ax.set_xlabel("key", fontsize=8)
+    ax.set_title(title, fontsize=8)
+    fig.colorbar(image, ax=ax, shrink=0.75).ax.tick_params(labelsize=6)
+
+
+def plot_attention_steps(scores, masked, pattern, tokens: Sequence[str], *, title=""):
+    """Three T x T panels of one head: scaled scores, after the mask, after softmax.
+
+    Shapes: scores, masked, pattern (T, T). Masked entries (-inf) are grey.
+    """
+    fig = new_figure(10.0, 3.4)
+    axes = fig.subplots(1, 3)
+    _square(axes[0], scores, tokens, probs=False, title="q k\u1d40 / \u221aD", fig=fig)
+    _square(axes[1], masked, tokens, probs=False, title="causal mask", fig=fig)
+    _square(axes[2], pattern, tokens, probs=True, title="softmax (pattern)", fig=fig)
+    axes[0].set_ylabel("query", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+_WALK = (
+    ("x0", "embedding\nwte + wpe"),
+    ("h.{i}.ln_1", "ln_1"),
+    ("h.{i}.attn.q", "q (head {h})"),
+    ("h.{i}.attn.k", "k (head {h})"),
+    ("h.{i}.attn.v", "v (head {h})"),
+    ("h.{i}.attn.heads", "head {h} out"),
+    ("h.{i}.attn.concat", "heads\nconcat"),
+    ("h.{i}.attn.proj", "projection"),
+    ("h.{i}.res_1", "residual 1"),
+    ("h.{i}.ln_2", "ln_2"),
+    ("h.{i}.mlp.pre_gelu", "MLP up (4C)"),
+    ("h.{i}.mlp.post_gelu", "GELU"),
+    ("h.{i}.mlp.out", "MLP down"),
+    ("h.{i}.res_2", "residual 2\n= block {i} out"),
+)
+
+
+def plot_walkthrough(
+    trace: Mapping[str, np.ndarray], tokens: Sequence[str], *, layer=0, head=0
+):
+    """The forward pass as a strip of heatmaps: embedding, one block, head, output.
+
+    Shapes: `trace` from gpt.forward(..., trace={}) on one sequence (no batch axis).
+    Every tensor has one column per token. Each panel has its own colour scale
+    (orange below 0, purple above); probabilities use the sequential map.
+    """
+    n_layer = 1 + max(int(k.split(".")[1]) for k in trace if k.startswith("h."))
+    panels = []
+    for key, label in _WALK:
+        name = key.format(i=layer)
+        array = np.asarray(trace[name])
+        if array.ndim == 3:  # (H, T, D): show one head
+            panels.append((array[head], label.format(i=layer, h=head)))
+        else:
+            panels.append((array, label.format(i=layer)))
+    for i in range(layer + 1, n_layer):
+        panels.append((trace[f"h.{i}.res_2"], f"block {i} out"))
+    logits = np.asarray(trace["logits"], dtype=float)
+    z = logits - logits.max(axis=-1, keepdims=True)
+    probs = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+    panels += [(trace["ln_f"], "ln_f"), (logits, "logits"), (probs, "softmax")]
+    cols = 7
+    rows = -(-len(panels) // cols)
+    fig = new_figure(10.5, 3.3 * rows)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for k, (array, label) in enumerate(panels):
+        ax = axes[k]
+        _column_heatmap(
+            ax,
+            array,
+            tokens,
+            signed=label != "softmax",
+            title=f"{k + 1}. {label}",
+            fig=fig,
+        )
+        if array.shape[-1] <= 3:
+            ax.set_yticks(range(array.shape[-1]), ["A", "B", "C"][: array.shape[-1]])
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    return fig
+
+
+def plot_share_correct(temperatures, measured, exact, *, n_inputs: int, top_k=None):
+    """Share of inputs sorted correctly when sampling, against temperature.
+
+    `measured` comes from seeded sampling, `exact` from multiplying the probability
+    of the right letter at each of the six steps.
+    """
+    fig = new_figure(6.4, 3.2)
+    ax = fig.add_subplot()
+    ax.plot(temperatures, exact, color=OKABE_ITO[0], marker="o", label="exact")
+    ax.plot(
+        temperatures,
+        measured,
+        color=OKABE_ITO[1],
+        marker="s",
+        linestyle="--",
+        label=f"sampled once per input ({n_inputs} inputs)",
+    )
+    if top_k is not None:
+        ax.plot(
+            temperatures,
+            top_k[1],
+            color=OKABE_ITO[2],
+            marker="^",
+            linestyle=":",
+            label=f"top-k = {top_k[0]}, exact",
+        )
+    ax.set_xlabel("temperature T")
+    ax.set_ylabel("share sorted correctly")
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_kv_cost(lengths, without, with_cache, *, title: str = ""):
+    """Cumulative multiply-adds of generation with and without a KV cache (log y)."""
+    fig = new_figure(6.4, 3.2)
+    ax = fig.add_subplot()
+    ax.plot(lengths, without, color=OKABE_ITO[5], label="no cache: re-read prefix")
+    ax.plot(lengths, with_cache, color=OKABE_ITO[0], label="KV cache: one new token")
+    ax.set_yscale("log")
+    ax.set_xlabel("tokens in the sequence")
+    ax.set_ylabel("multiply-adds so far")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return fig
+
+
+def plot_loss_curve(loss, eval_steps, train_correct, test_correct, *, n_train, n_test):
+    """Left: the training loss per step (log y). Right: sorted inputs per check."""
+    loss = np.asarray(loss, dtype=float)
+    fig = new_figure(9.0, 3.2)
+    left, right = fig.subplots(1, 2)
+    steps = np.arange(1, len(loss) + 1)
+    left.plot(steps, loss, color=OKABE_ITO[0], linewidth=0.8, label="per batch")
+    left.axhline(np.log(3), color=OKABE_ITO[7], linestyle=":", label="ln 3 (guess)")
+    left.set_yscale("log")
+    left.set_xlabel("step")
+    left.set_ylabel("cross-entropy loss")
+    left.legend(fontsize=8)
+    right.plot(
+        eval_steps,
+        np.asarray(train_correct) / n_train,
+        color=OKABE_ITO[0],
+        marker="o",
+        label=f"training inputs ({n_train})",
+    )
+    right.plot(
+        eval_steps,
+        np.asarray(test_correct) / n_test,
+        color=OKABE_ITO[1],
+        marker="s",
+        linestyle="--",
+        label=f"held-out inputs ({n_test})",
+    )
+    right.set_ylim(0, 1.05)
+    right.set_xlabel("step")
+    right.set_ylabel("share sorted by greedy decoding")
+    right.legend(fontsize=8)
+    return fig
+
+
+def plot_pattern_comparison(
+    patterns: Mapping[str, np.ndarray], tokens: Sequence[str], *, layer: int = 0
+):
+    """The H heads of one layer for several models, one row per model.
+
+    Shapes: every value (L, H, T, T) (stacked "h.{i}.attn.pattern" of a trace).
+    """
+    names = list(patterns)
+    n_head = np.asarray(patterns[names[0]]).shape[1]
+    fig = new_figure(2.6 * n_head + 1.0, 2.6 * len(names) + 0.2)
+    axes = fig.subplots(len(names), n_head, squeeze=False)
+    image = None
+    for r, name in enumerate(names):
+        stack = np.asarray(patterns[name], dtype=float)
+        for h in range(n_head):
+            ax = axes[r, h]
+            image = ax.imshow(stack[layer, h], cmap=SEQUENTIAL, vmin=0, vmax=1)
+            t = stack.shape[-1]
+            ax.set_xticks(range(t), list(tokens)[:t], fontsize=6)
+            ax.set_yticks(range(t), list(tokens)[:t], fontsize=6)
+            ax.set_title(f"{name}: layer {layer}, head {h}", fontsize=8)
+    fig.colorbar(image, ax=axes, shrink=0.6, label="attention weight")
+    return fig
