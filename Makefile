@@ -1,12 +1,13 @@
 # Two commands for a fresh machine (see README):
 #   make book   set up .venv with pinned versions and build the HTML book into _build/html
 #   make test   set up .venv (plus the test oracles) and run every test
+#   make student  (for instructors) write student notebooks to _build/student
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: book test clean
+.PHONY: book test student clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +26,12 @@ book: $(BIN)/.installed
 
 test: $(BIN)/.oracles
 	$(BIN)/ruff check nanogpt_lib tests benchmarks scripts book/_ext
+	$(BIN)/python -m nanogpt_lib.classroom check notebooks/
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
+
+student: $(BIN)/.installed
+	$(BIN)/python -m nanogpt_lib.classroom student notebooks/ _build/student
 
 clean:
 	rm -rf _build
