@@ -83,7 +83,7 @@ def attention(
     scores *= dtype.type(1.0 / math.sqrt(D))
     if trace is not None:
         trace["scores"] = scores.copy()
-    if causal:
+    if causal and T > 1:  # one query (the last position) may look at every key
         scores += causal_mask(T, S, dtype=dtype)
     dead = None
     if mask is not None:

@@ -59,19 +59,37 @@ def softmax(x: np.ndarray, temperature: float = 1.0, axis: int = -1) -> np.ndarr
     arr = np.asarray(x)
     if arr.ndim == 0:
         raise ValueError("x must have at least one axis, got a scalar")
-    arr = _check_logits(np.moveaxis(arr, axis, -1), "x")
+    last = axis in (-1, arr.ndim - 1)
+    if not last:
+        arr = np.moveaxis(arr, axis, -1)
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise TypeError(f"x must be a real-valued array, got dtype {arr.dtype}")
+    if arr.shape[-1] == 0:
+        raise ValueError(
+            f"x must have at least one entry on its last axis, got shape {arr.shape}"
+        )
+    if arr.dtype.kind != "f":
+        arr = arr.astype(np.float32)
     t = _check_temperature(temperature)
-    if np.isneginf(arr).all(axis=-1).any():
+    # One pass finds the row maxima, which also reveal bad rows: NaN anywhere
+    # makes the maximum NaN, +inf makes it +inf, an all -inf row makes it -inf.
+    row_max = arr.max(axis=-1, keepdims=True)  # (..., V) -> (..., 1)
+    if not np.isfinite(row_max).all():
+        if np.isnan(row_max).any():
+            raise ValueError("x must not contain NaN")
+        if np.isposinf(row_max).any():
+            raise ValueError("x must not contain +inf")
         raise ValueError("x has a row where every score is -inf: nothing can be chosen")
     if t == 0.0:
         winner = np.argmax(arr, axis=-1)
         out = (np.arange(arr.shape[-1]) == winner[..., None]).astype(arr.dtype)
-        return np.moveaxis(out, -1, axis)
-    scaled = arr / np.asarray(t, dtype=arr.dtype)
-    shifted = scaled - scaled.max(axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    out = e / e.sum(axis=-1, keepdims=True)
-    return np.moveaxis(out, -1, axis)
+        return out if last else np.moveaxis(out, -1, axis)
+    out = arr - row_max  # a new array: the argument is never modified
+    if t != 1.0:
+        out /= np.asarray(t, dtype=arr.dtype)  # max(x / T) = max(x) / T for T > 0
+    np.exp(out, out=out)
+    out /= out.sum(axis=-1, keepdims=True)
+    return out if last else np.moveaxis(out, -1, axis)
 
 
 def entropy(p: np.ndarray, axis: int = -1) -> np.ndarray:
