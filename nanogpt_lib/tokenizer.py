@@ -19,6 +19,7 @@ import base64
 import hashlib
 import heapq
 import importlib.util
+import json
 import operator
 import sysconfig
 from collections import Counter, OrderedDict
@@ -45,6 +46,8 @@ __all__ = [
     "CL100K_SPECIAL_TOKENS",
     "cl100k_path",
     "load_cl100k",
+    "gpt2_byte_alphabet",
+    "load_gpt2_vocab",
     "stdlib_docstrings",
 ]
 
@@ -920,6 +923,49 @@ def load_cl100k() -> RankedBPETokenizer:
     [15339, 1917]
     """
     return _load_cl100k_cached()
+
+
+def gpt2_byte_alphabet() -> dict[int, str]:
+    """GPT-2's printable stand-in character for each of the 256 byte values.
+
+    Shapes: () -> dict of 256 entries, byte -> one-character str.
+    GPT-2's vocab.json stores token bytes as text, so bytes that print badly
+    (controls, space, some Latin-1) are moved to U+0100 upwards, in byte order:
+    space (32) -> 'Ġ', newline (10) -> 'Ċ'. The dict's order (printable bytes
+    first) is also the order of cl100k's 256 single-byte ranks.
+    """
+    keep = [*range(33, 127), *range(161, 173), *range(174, 256)]
+    moved = [b for b in range(256) if b not in keep]
+    table = {b: chr(b) for b in keep}
+    table.update({b: chr(256 + n) for n, b in enumerate(moved)})
+    return table
+
+
+def load_gpt2_vocab(path) -> RankedBPETokenizer:
+    """GPT-2's tokenizer from its `vocab.json` (token text -> id).
+
+    Shapes: path -> tokenizer with n_vocab 50,257 for GPT-2.
+    Each token's text is mapped back to bytes with `gpt2_byte_alphabet`; GPT-2's
+    ids are its merge ranks, so the ranks are the ids and encoding is cl100k's
+    algorithm with GPT-2's split pattern. `<|endoftext|>` becomes a special token.
+    """
+    to_byte = {ch: b for b, ch in gpt2_byte_alphabet().items()}
+    vocab = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(vocab, dict):
+        raise ValueError(f"{path} must hold a JSON object token -> id")
+    special = {t: i for t, i in vocab.items() if t == "<|endoftext|>"}
+    ranks = {}
+    for token, i in vocab.items():
+        if token in special:
+            continue
+        try:
+            ranks[bytes(to_byte[ch] for ch in token)] = i
+        except KeyError as err:
+            raise ValueError(
+                f"{path}: token {token!r} has a character outside GPT-2's byte "
+                f"alphabet ({err.args[0]!r})"
+            ) from None
+    return RankedBPETokenizer(ranks, GPT2_SPLIT_PATTERN, special, "gpt2")
 
 
 # --------------------------------------------------------------------------------------

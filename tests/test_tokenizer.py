@@ -461,3 +461,56 @@ if given is not None:
     def test_property_split_covers_the_text(text):
         assert "".join(split_text(text)) == text
         assert "".join(split_text(text, GPT2_SPLIT_PATTERN)) == text
+
+
+def test_gpt2_byte_alphabet_is_a_printable_bijection():
+    """Space -> 'Ġ' (U+0120) and newline -> 'Ċ' (U+010A), as in GPT-2's vocab.json."""
+    from nanogpt_lib.tokenizer import gpt2_byte_alphabet
+
+    table = gpt2_byte_alphabet()
+    assert sorted(table) == list(range(256))
+    assert len(set(table.values())) == 256
+    assert all(ch.isprintable() and not ch.isspace() for ch in table.values())
+    assert table[32] == "\u0120" and table[10] == "\u010a" and table[65] == "A"
+
+
+def test_cl100k_single_bytes_follow_gpt2_byte_alphabet_order(enc):
+    """cl100k's 256 single-byte ranks are in GPT-2's byte-to-unicode order."""
+    from nanogpt_lib.tokenizer import gpt2_byte_alphabet
+
+    by_rank = sorted(range(256), key=lambda b: enc.byte_ranks[b])
+    assert by_rank == list(gpt2_byte_alphabet())
+
+
+def test_load_gpt2_vocab_on_a_small_vocab(tmp_path):
+    """256 byte tokens (ids in alphabet order), then merges 'Ġ'+'t' and 'Ġt'+'h'.
+
+    " th" -> pre-split chunk " th" -> bytes Ġ,t,h -> merge rank 256 (Ġt), then
+    rank 257 (Ġth): one token, id 257. "<|endoftext|>" is special (id 258).
+    """
+    import json
+
+    from nanogpt_lib.tokenizer import gpt2_byte_alphabet, load_gpt2_vocab
+
+    vocab = {ch: i for i, ch in enumerate(gpt2_byte_alphabet().values())}
+    vocab.update({"\u0120t": 256, "\u0120th": 257, "<|endoftext|>": 258})
+    path = tmp_path / "vocab.json"
+    path.write_text(json.dumps(vocab), encoding="utf-8")
+    tok = load_gpt2_vocab(path)
+    assert tok.encode(" th") == [257]
+    assert tok.encode(" t!") == [256, vocab["!"]]
+    assert tok.decode(tok.encode("Hi th\n")) == "Hi th\n"
+    assert tok.encode("<|endoftext|>", allowed_special="all") == [258]
+
+
+def test_load_gpt2_vocab_rejects_foreign_characters(tmp_path):
+    import json
+
+    from nanogpt_lib.tokenizer import gpt2_byte_alphabet, load_gpt2_vocab
+
+    vocab = {ch: i for i, ch in enumerate(gpt2_byte_alphabet().values())}
+    vocab[" "] = 300  # a raw space never appears in GPT-2's vocab.json
+    path = tmp_path / "vocab.json"
+    path.write_text(json.dumps(vocab), encoding="utf-8")
+    with pytest.raises(ValueError, match="outside GPT-2's byte alphabet"):
+        load_gpt2_vocab(path)
