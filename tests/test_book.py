@@ -3,8 +3,8 @@
 The build runs once per session into a temporary folder. The browser test serves the
 built site on a loopback port and opens pages in headless Chromium (Debian's package,
 driven by Playwright) with background networking off; it asserts that MathJax typeset
-the maths, every image loaded, no JavaScript error occurred and no request left the
-machine.
+the maths and no display equation overflows the text column, every image loaded, no
+JavaScript error occurred and no request left the machine.
 """
 
 from __future__ import annotations
@@ -165,6 +165,14 @@ def test_page_renders_offline(browser, site_url, label, path, min_images):
         "() => Array.from(document.querySelectorAll('.math'))"
         ".filter(el => !el.querySelector('mjx-container')).length"
     )
+    too_wide = page.evaluate(
+        "() => { const column = document.querySelector('main').clientWidth;"
+        " const shown = 'mjx-container[display=\"true\"]';"
+        " return Array.from(document.querySelectorAll(shown))"
+        ".filter(m => m.scrollWidth > m.clientWidth + 2 ||"
+        " m.getBoundingClientRect().width > column)"
+        ".map(m => (m.getAttribute('aria-label') || m.textContent).slice(0, 60)); }"
+    )
     images = page.evaluate(
         "() => Array.from(document.images).map(i => "
         "[i.src, i.complete && i.naturalWidth > 0])"
@@ -172,6 +180,7 @@ def test_page_renders_offline(browser, site_url, label, path, min_images):
     page.close()
     assert typeset > 0, f"{label}: MathJax typeset no maths"
     assert leftover_tex == 0, f"{label}: {leftover_tex} maths elements left as raw TeX"
+    assert not too_wide, f"{label}: display maths wider than the column: {too_wide}"
     broken = [src for src, ok in images if not ok]
     assert not broken, f"{label}: images failed to load: {broken}"
     assert len(images) >= min_images, f"{label}: expected >= {min_images} images"
