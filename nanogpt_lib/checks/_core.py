@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BadReturn", "Case", "Mistake", "run_checks"]
+__all__ = ["BadReturn", "Case", "Mistake", "require_callable", "run_checks"]
 
 
 class BadReturn(Exception):
@@ -86,6 +86,15 @@ def _describe(value: Any) -> str:
     return text
 
 
+def require_callable(name: str, candidate: Any) -> None:
+    """A checker takes the learner's function itself, not a value it returned."""
+    if not callable(candidate):
+        raise TypeError(
+            f"{name}: pass your function itself (a callable), "
+            f"got {type(candidate).__name__}"
+        )
+
+
 def run_checks(
     name: str,
     candidate: Callable[..., Any],
@@ -108,11 +117,7 @@ def run_checks(
     notebook still runs. A wrong answer raises AssertionError naming the case, what
     was expected, what was got and (when a known mistake matches) a targeted hint.
     """
-    if not callable(candidate):
-        raise TypeError(
-            f"{name}: pass your function itself (a callable), "
-            f"got {type(candidate).__name__}"
-        )
+    require_callable(name, candidate)
     cases = list(cases)
     exact = normalise is not None
     norm = normalise or (lambda value: value)

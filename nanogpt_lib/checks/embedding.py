@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import embedding as lib
-from ._core import Case, Mistake, run_checks
+from ._core import Case, Mistake, require_callable, run_checks
 
 __all__ = [
     "check_one_hot_lookup",
@@ -107,6 +107,7 @@ def _outcome(function):
 def check_cosine_similarity(candidate) -> None:
     """Check `candidate(a, b)`: cosine similarity along the last axis; ValueError
     for a zero vector."""
+    require_callable("check_cosine_similarity", candidate)
     rng = np.random.default_rng(22)
     a = np.array([1.0, 2.0, 2.0])
     rows_a, rows_b = rng.normal(size=(4, 5)), rng.normal(size=(4, 5))
