@@ -8,19 +8,14 @@ import numpy as np
 
 from ..softmax import entropy, softmax
 from ._style import OKABE_ITO, new_figure
+from .tokenizer import token_display
 
 __all__ = [
-    "token_label",
     "plot_probabilities",
     "plot_temperatures",
     "plot_entropy_vs_temperature",
     "plot_sampling_frequencies",
 ]
-
-
-def token_label(token: str) -> str:
-    """A printable tick label: spaces and newlines made visible."""
-    return token.replace(" ", "\u2423").replace("\n", "\\n").replace("\t", "\\t")
 
 
 def plot_probabilities(probs, labels: Sequence[str], *, title: str = "", ax=None):
@@ -29,7 +24,7 @@ def plot_probabilities(probs, labels: Sequence[str], *, title: str = "", ax=None
         fig = new_figure(6.4, 2.8)
         ax = fig.add_subplot()
     ax.bar(range(len(labels)), probs, color=OKABE_ITO[0])
-    ax.set_xticks(range(len(labels)), [token_label(s) for s in labels])
+    ax.set_xticks(range(len(labels)), [token_display(s) for s in labels])
     ax.set_ylim(0, 1)
     ax.set_ylabel("probability")
     if title:
@@ -82,7 +77,7 @@ def plot_sampling_frequencies(probs, counts, labels: Sequence[str]):
         hatch="//",
         label=f"frequency in {int(np.sum(counts)):,} draws",
     )
-    ax.set_xticks(x, [token_label(s) for s in labels])
+    ax.set_xticks(x, [token_display(s) for s in labels])
     ax.set_ylabel("share")
     ax.legend()
     return fig
