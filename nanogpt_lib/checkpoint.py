@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .gpt import GPTConfig
+from .linear import column_major
 
 __all__ = [
     "expected_shapes",
@@ -108,6 +109,22 @@ def unflatten_params(flat: dict[str, np.ndarray], cfg: GPTConfig) -> dict:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
     return params
+
+
+def stored_like_init(flat: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The same arrays, with every block's linear weight stored column by column.
+
+    Shapes: flat dict -> flat dict of the same shapes and dtypes (copies only
+    where needed). The layout `init_params` uses (see `linear.column_major`):
+    whatever a file held, loaded weights then run as fast as freshly made ones.
+    """
+    out = {}
+    for name, value in flat.items():
+        value = np.asarray(value)
+        if name.startswith("h.") and value.ndim == 2:
+            value = column_major(value)
+        out[name] = value
+    return out
 
 
 def _validate(flat: dict, cfg: GPTConfig, source: str) -> None:
@@ -216,8 +233,8 @@ def load_gpt2(path) -> tuple[GPTConfig, dict]:
             f"{(cfg.vocab_size, cfg.n_embd)}, got none)"
         )
     _validate(flat, cfg, str(weights_file))
-    flat = {name: np.ascontiguousarray(v, dtype=np.float32) for name, v in flat.items()}
-    return cfg, unflatten_params(flat, cfg)
+    flat = {name: np.asarray(v, dtype=np.float32) for name, v in flat.items()}
+    return cfg, unflatten_params(stored_like_init(flat), cfg)
 
 
 def save_gpt2(path, cfg: GPTConfig, params: dict) -> None:
@@ -291,4 +308,4 @@ def load_params(path) -> tuple[GPTConfig, dict]:
         cfg = GPTConfig(**json.loads(data[_CONFIG_KEY].tobytes().decode()))
         flat = {name: data[name] for name in data.files if name != _CONFIG_KEY}
     _validate(flat, cfg, str(path))
-    return cfg, unflatten_params(flat, cfg)
+    return cfg, unflatten_params(stored_like_init(flat), cfg)

@@ -38,6 +38,7 @@ import numpy as np
 
 from .embedding import check_ids, position_embedding, token_embedding
 from .layernorm import layer_norm
+from .linear import column_major
 from .mlp import mlp
 from .multihead import multi_head_attention
 from .softmax import sample
@@ -130,7 +131,7 @@ def _normal(rng: np.random.Generator, shape: tuple, std: float) -> np.ndarray:
 
 
 def _linear_params(rng, n_in, n_out, std, bias) -> dict:
-    p = {"weight": _normal(rng, (n_in, n_out), std)}
+    p = {"weight": column_major(_normal(rng, (n_in, n_out), std))}
     if bias:
         p["bias"] = np.zeros(n_out, dtype=np.float32)
     return p

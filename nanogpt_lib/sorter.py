@@ -15,7 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import expected_shapes, flatten_params, unflatten_params
+from .checkpoint import (
+    expected_shapes,
+    flatten_params,
+    stored_like_init,
+    unflatten_params,
+)
 from .gpt import GPTConfig, generate, get_config
 from .train import LETTERS, SORT_LENGTH
 
@@ -92,6 +97,7 @@ def _shipped() -> tuple[GPTConfig, dict]:
             raise ValueError(
                 f"{WEIGHTS_PATH.name}: {name} should be {shape}, got {got}"
             )
+    flat = stored_like_init(flat)
     for array in flat.values():
         array.setflags(write=False)  # shared by every caller of sort_letters
     return cfg, unflatten_params(flat, cfg)
@@ -104,7 +110,7 @@ def load_sorter() -> tuple[GPTConfig, dict]:
     The copy is yours to change; the shipped file was verified by sha256 first.
     """
     cfg, params = _shipped()
-    flat = {name: array.copy() for name, array in flatten_params(params).items()}
+    flat = {name: a.copy(order="K") for name, a in flatten_params(params).items()}
     return cfg, unflatten_params(flat, cfg)
 
 

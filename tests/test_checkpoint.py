@@ -26,6 +26,16 @@ def assert_same_params(a, b):
     for name in fa:
         assert fb[name].dtype == np.float32, name
         np.testing.assert_array_equal(fa[name], fb[name], err_msg=name)
+    assert_stored_like_init(b)
+
+
+def assert_stored_like_init(params):
+    """Block linear weights column by column (linear.column_major), the rest by row."""
+    for name, value in flatten_params(params).items():
+        if name.startswith("h.") and value.ndim == 2:
+            assert value.flags.f_contiguous and not value.flags.c_contiguous, name
+        else:
+            assert value.flags.c_contiguous, name
 
 
 def test_expected_shapes_worked_example():
@@ -200,3 +210,22 @@ def test_huggingface_reads_what_we_write(tmp_path, rng):
     with torch.no_grad():
         ref = hf(torch.from_numpy(ids)).logits.numpy()
     np.testing.assert_allclose(gpt.forward(params, ids, UNTIED), ref, rtol=0, atol=1e-5)
+
+
+def test_loading_restores_the_column_major_layout(tmp_path, rng):
+    """Files hold rows (safetensors, npz of C-order arrays); loaders store columns."""
+    params = gpt.init_params(CFG, rng=rng)
+    assert_stored_like_init(params)
+    rows = {k: np.ascontiguousarray(v) for k, v in flatten_params(params).items()}
+    np.savez(
+        tmp_path / "rows.npz",
+        __config__=np.frombuffer(json.dumps(CFG.__dict__).encode(), dtype=np.uint8),
+        **rows,
+    )
+    _, loaded = load_params(tmp_path / "rows.npz")
+    assert_same_params(params, loaded)
+    save_gpt2(tmp_path / "hf", CFG, params)
+    on_disk = load_file(str(tmp_path / "hf" / "model.safetensors"))
+    assert on_disk["transformer.h.0.mlp.c_fc.weight"].shape == (8, 32)  # (in, out)
+    _, loaded = load_gpt2(tmp_path / "hf")
+    assert_same_params(params, loaded)

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from nanogpt_lib import gpt
+from nanogpt_lib.checkpoint import flatten_params, unflatten_params
 from nanogpt_lib.layernorm import layer_norm
+from nanogpt_lib.linear import column_major
 from nanogpt_lib.mlp import gelu
 
 SMALL = gpt.GPTConfig(vocab_size=13, block_size=16, n_layer=2, n_head=2, n_embd=8)
@@ -75,6 +77,39 @@ def test_init_statistics_follow_gpt2(rng):
     np.testing.assert_array_equal(block["ln_1"]["weight"], 1)
     np.testing.assert_array_equal(params["ln_f"]["bias"], 0)
     assert "lm_head" not in params
+
+
+def test_linear_weights_are_stored_column_major(rng):
+    """Same shapes and values as row-major storage; only the memory order differs,
+    and the logits do not depend on it (beyond float32 rounding)."""
+    params = gpt.init_params(SMALL, rng=rng)
+    block = params["h"][0]
+    for layer in (*block["attn"].values(), *block["mlp"].values()):
+        assert layer["weight"].flags.f_contiguous
+    assert params["wte"].flags.c_contiguous  # (V, C): one row per token
+    rows = randomised(params, rng)
+    cols = gpt.init_params(SMALL, rng=rng)  # a column-major skeleton to fill
+    flat_rows, flat_cols = flatten_params(rows), flatten_params(cols)
+    for name in flat_rows:
+        flat_cols[name][...] = flat_rows[name]
+        flat_rows[name] = np.ascontiguousarray(flat_rows[name])
+    ids = np.arange(SMALL.block_size) % SMALL.vocab_size
+    np.testing.assert_allclose(
+        gpt.forward(unflatten_params(flat_rows, SMALL), ids, SMALL),
+        gpt.forward(cols, ids, SMALL),
+        rtol=0,
+        atol=1e-5,
+    )
+
+
+def test_column_major_keeps_values_and_refuses_non_matrices():
+    w = np.arange(6, dtype=np.float32).reshape(2, 3)
+    out = column_major(w)
+    assert out.flags.f_contiguous and out.dtype == np.float32
+    np.testing.assert_array_equal(out, w)
+    assert column_major(out) is out  # already column-major: no copy
+    with pytest.raises(ValueError, match=r"w must be a matrix of shape \(in, out\)"):
+        column_major(np.ones(3, dtype=np.float32))
 
 
 def test_init_is_reproducible_and_respects_bias_flag():

@@ -142,3 +142,11 @@ def test_missing_file_says_how_to_recreate_it(tmp_path, monkeypatch, fresh_cache
     monkeypatch.setattr(sorter, "WEIGHTS_PATH", tmp_path / "absent.npz")
     with pytest.raises(FileNotFoundError, match="scripts/train_sorter.py"):
         sorter.load_sorter()
+
+
+def test_loaded_weights_are_stored_like_init_params():
+    """The file holds rows; load_sorter stores block weights by column, as init does."""
+    _, params = sorter.load_sorter()
+    for name, value in flatten_params(params).items():
+        column_major = name.startswith("h.") and value.ndim == 2
+        assert value.flags.f_contiguous if column_major else value.flags.c_contiguous
