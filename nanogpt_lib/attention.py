@@ -79,7 +79,7 @@ def attention(
     T, D = q.shape[-2], q.shape[-1]
     S = k.shape[-2]
     dtype = np.result_type(q, k, v)
-    scores = q @ np.swapaxes(k, -1, -2)  # (..., T, D) @ (..., D, S) -> (..., T, S)
+    scores = q @ k.swapaxes(-1, -2)  # (..., T, D) @ (..., D, S) -> (..., T, S)
     scores *= dtype.type(1.0 / math.sqrt(D))
     if trace is not None:
         trace["scores"] = scores.copy()

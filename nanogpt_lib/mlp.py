@@ -34,7 +34,8 @@ def gelu(x: np.ndarray) -> np.ndarray:
     """
     x = _check_float(x)
     dt = x.dtype.type
-    t = np.array(x * x, ndmin=1)  # ndmin: in-place steps need an array, not a scalar
+    t = np.empty(x.shape, dtype=x.dtype)  # an array even for 0-d x, updated in place
+    np.multiply(x, x, out=t)
     t *= dt(0.044715)
     t += dt(1.0)
     t *= x

@@ -35,7 +35,7 @@ def split_heads(x: np.ndarray, n_head: int) -> np.ndarray:
             f"(every head gets C / H columns), got remainder {C % n_head}"
         )
     x = x.reshape(*lead, T, n_head, C // n_head)  # (..., T, C) -> (..., T, H, D)
-    return np.swapaxes(x, -2, -3)  # (..., T, H, D) -> (..., H, T, D)
+    return x.swapaxes(-2, -3)  # (..., T, H, D) -> (..., H, T, D)
 
 
 def merge_heads(x: np.ndarray) -> np.ndarray:
@@ -47,7 +47,7 @@ def merge_heads(x: np.ndarray) -> np.ndarray:
     if x.ndim < 3:
         raise ValueError(f"x must have shape (..., H, T, D), got {x.shape}")
     *lead, H, T, D = x.shape
-    x = np.swapaxes(x, -2, -3)  # (..., H, T, D) -> (..., T, H, D)
+    x = x.swapaxes(-2, -3)  # (..., H, T, D) -> (..., T, H, D)
     return x.reshape(*lead, T, H * D)  # (..., T, H, D) -> (..., T, C)
 
 

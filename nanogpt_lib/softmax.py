@@ -6,6 +6,8 @@ probabilities; temperature divides the logits first; sampling picks one entry.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__ = [
@@ -43,9 +45,10 @@ def _check_temperature(temperature: float) -> float:
         raise TypeError(
             f"temperature must be a number >= 0, got {type(temperature).__name__}"
         )
-    if not np.isfinite(temperature) or temperature < 0:
+    t = float(temperature)
+    if not math.isfinite(t) or t < 0:
         raise ValueError(f"temperature must be a finite number >= 0, got {temperature}")
-    return float(temperature)
+    return t
 
 
 def softmax(x: np.ndarray, temperature: float = 1.0, axis: int = -1) -> np.ndarray:
@@ -73,7 +76,7 @@ def softmax(x: np.ndarray, temperature: float = 1.0, axis: int = -1) -> np.ndarr
     t = _check_temperature(temperature)
     # One pass finds the row maxima, which also reveal bad rows: NaN anywhere
     # makes the maximum NaN, +inf makes it +inf, an all -inf row makes it -inf.
-    row_max = arr.max(axis=-1, keepdims=True)  # (..., V) -> (..., 1)
+    row_max = np.maximum.reduce(arr, axis=-1, keepdims=True)  # (..., V) -> (..., 1)
     if not np.isfinite(row_max).all():
         if np.isnan(row_max).any():
             raise ValueError("x must not contain NaN")
@@ -88,7 +91,7 @@ def softmax(x: np.ndarray, temperature: float = 1.0, axis: int = -1) -> np.ndarr
     if t != 1.0:
         out /= np.asarray(t, dtype=arr.dtype)  # max(x / T) = max(x) / T for T > 0
     np.exp(out, out=out)
-    out /= out.sum(axis=-1, keepdims=True)
+    out /= np.add.reduce(out, axis=-1, keepdims=True)
     return out if last else np.moveaxis(out, -1, axis)
 
 
