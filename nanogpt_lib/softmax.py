@@ -31,9 +31,11 @@ def _check_logits(x: np.ndarray, name: str = "logits") -> np.ndarray:
         )
     if arr.dtype.kind != "f":
         arr = arr.astype(np.float32)
-    if np.isnan(arr).any():
+    # One pass: the maximum is NaN if any entry is NaN, +inf if any entry is +inf.
+    top = float(np.maximum.reduce(arr, axis=None))
+    if math.isnan(top):
         raise ValueError(f"{name} must not contain NaN")
-    if np.isposinf(arr).any():
+    if top == math.inf:
         raise ValueError(f"{name} must not contain +inf")
     return arr
 
