@@ -22,6 +22,7 @@ Run:  python benchmarks/bench_gpt.py      (about 1-2 minutes on 2 cores)
 
 from __future__ import annotations
 
+import copy
 import os
 import platform
 import sys
@@ -128,27 +129,68 @@ def read_bandwidth(nbytes: int = 1 << 30) -> float:
     return matrix.nbytes / best
 
 
-def matvec_only_tokens_per_s(params: dict, repeats: int = 5) -> float:
-    """Tokens/s if a token cost nothing but its matrix-vector products.
+def matvec_pass(params: dict) -> None:
+    """One token's matrix-vector products and nothing else.
 
-    Runs, for one token, exactly the BLAS calls generation makes on the weights
-    (q|k|v, output projection, MLP up and down in every block, then the head) and
-    nothing else: the ceiling for any implementation that reads each weight matrix
-    with its own BLAS call.
+    Exactly the BLAS calls generation makes on the weights (q|k|v, output
+    projection, MLP up and down in every block, then the head): the ceiling for
+    any implementation that reads each weight matrix with its own BLAS call.
     """
     c = params["wte"].shape[1]
     x, x4 = np.ones((1, c), np.float32), np.ones((1, 4 * c), np.float32)
+    for h in params["h"]:
+        x @ h["attn"]["c_attn"]["weight"]
+        x @ h["attn"]["c_proj"]["weight"]
+        x @ h["mlp"]["c_fc"]["weight"]
+        x4 @ h["mlp"]["c_proj"]["weight"]
+    x @ params["wte"].T
+
+
+def matvec_only_tokens_per_s(params: dict, repeats: int = 5) -> float:
+    """Tokens/s if a token cost nothing but its matrix-vector products."""
     best = np.inf
     for _ in range(repeats):
         start = time.perf_counter()
-        for h in params["h"]:
-            x @ h["attn"]["c_attn"]["weight"]
-            x @ h["attn"]["c_proj"]["weight"]
-            x @ h["mlp"]["c_fc"]["weight"]
-            x4 @ h["mlp"]["c_proj"]["weight"]
-        x @ params["wte"].T
+        matvec_pass(params)
         best = min(best, time.perf_counter() - start)
     return 1.0 / best
+
+
+def layout_comparison(params: dict, cfg: gpt.GPTConfig, prompt: np.ndarray) -> dict:
+    """Tokens/s with the linear weights stored by row and by column (the library's).
+
+    A copy of the model with every block matrix stored row by row (C order) runs
+    in alternation with the library's column-by-column layout, 48 times each:
+    the matrix-vector products alone, and whole decoding steps with the KV cache.
+    Same values, same results; only the memory order differs. Medians.
+    """
+    by_row = copy.deepcopy(params)
+    for block in by_row["h"]:
+        for layer in (*block["attn"].values(), *block["mlp"].values()):
+            layer["weight"] = np.ascontiguousarray(layer["weight"])
+    models = {"row": by_row, "column": params}
+    caches = {key: gpt.new_kv_cache(cfg) for key in models}
+    tokens = {}
+    for key, model in models.items():
+        logits = gpt.forward(model, prompt, cfg, kv_cache=caches[key])
+        tokens[key] = sample(logits[-1], temperature=0.0)
+    t_matvec = {key: [] for key in models}
+    t_step = {key: [] for key in models}
+    for _ in range(48):
+        for key, model in models.items():
+            start = time.perf_counter()
+            matvec_pass(model)
+            t_matvec[key].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            ids = np.array([tokens[key]])
+            logits = gpt.forward(model, ids, cfg, kv_cache=caches[key])
+            tokens[key] = sample(logits[-1], temperature=0.0)
+            t_step[key].append(time.perf_counter() - start)
+    assert tokens["row"] == tokens["column"]
+    return {
+        key: (1.0 / np.median(t_matvec[key]), 1.0 / np.median(t_step[key]))
+        for key in models
+    }
 
 
 def paired_read_bound_share(generate_once, weight_bytes: int, pairs: int = 7):
@@ -189,25 +231,30 @@ def token_by_token_read_bound_share(
         cache = gpt.new_kv_cache(cfg)
         logits = gpt.forward(params, prompt, cfg, kv_cache=cache)
         token = sample(logits[-1], temperature=0.0)
-        t_probe, t_step = [], []
+        t_probe, t_step, t_matvec = [], [], []
         for _ in range(NEW_TOKENS):
             start = time.perf_counter()
             probe @ vector
             t_probe.append(time.perf_counter() - start)
             start = time.perf_counter()
+            matvec_pass(params)
+            t_matvec.append(time.perf_counter() - start)
+            start = time.perf_counter()
             logits = gpt.forward(params, np.array([token]), cfg, kv_cache=cache)
             token = sample(logits[-1], temperature=0.0)
             t_step.append(time.perf_counter() - start)
         probe_s, step_s = np.median(t_probe), np.median(t_step)
-        rounds.append((probe_s / step_s, probe.nbytes / probe_s, 1.0 / step_s))
+        extra_s = np.median(np.subtract(t_step, t_matvec))
+        rounds.append((probe_s / step_s, probe.nbytes / probe_s, 1.0 / step_s, extra_s))
     rounds.sort()
-    share, bandwidth, tokens_per_s = rounds[len(rounds) // 2]
+    share, bandwidth, tokens_per_s, extra_s = rounds[len(rounds) // 2]
     return {
         "share": share,
         "low": rounds[0][0],
         "high": rounds[-1][0],
         "bandwidth": bandwidth,
         "tokens_per_s": tokens_per_s,
+        "extra_ms": 1e3 * extra_s,
     }
 
 
@@ -309,6 +356,7 @@ def main() -> None:
         lambda: gpt.generate(params, prompt, cfg, NEW_TOKENS), weight_bytes
     )
     per_token = token_by_token_read_bound_share(params, cfg, prompt, weight_bytes)
+    layouts = layout_comparison(params, cfg, prompt)
 
     batch = ids[:512]
     mem_ours = rss_growth(lambda: gpt.forward(params, batch, cfg))
@@ -373,6 +421,15 @@ def main() -> None:
         f"{100 * per_token['high']:.0f} %): {per_token['tokens_per_s']:.1f} tokens/s "
         f"at {per_token['bandwidth'] / 1e9:.1f} GB/s |"
     )
+    print(
+        "| a decoding step's work beyond its matrix-vector products | "
+        f"{per_token['extra_ms']:.2f} ms per token |"
+    )
+    print()
+    print("| linear weights stored | matrix-vector products alone | decoding step |")
+    print("|---|---|---|")
+    for key, (matvec, step) in layouts.items():
+        print(f"| by {key} | {matvec:.1f} tokens/s | {step:.1f} tokens/s |")
     print()
     print(
         f"max |logit difference| ours vs HF (16 tokens): {max_diff:.2e}; "
