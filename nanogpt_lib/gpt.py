@@ -150,7 +150,8 @@ def init_params(cfg: GPTConfig, *, rng: np.random.Generator) -> dict:
     Shapes: the weights dict of CONTRIBUTING.md (wte (V, C), wpe (block_size, C), ...).
     Both c_proj weights (attention and MLP) write into the residual stream, which
     sums 2L of them, so GPT-2 shrinks their std to 0.02 / sqrt(2 L). Biases are
-    zero, LayerNorms start as the identity (weight 1, bias 0).
+    zero, LayerNorms start as the identity (weight 1, bias 0). Linear weights are
+    stored column by column (`linear.column_major`), which decodes faster.
     """
     if not isinstance(cfg, GPTConfig):
         raise TypeError(f"cfg must be a GPTConfig, got {type(cfg).__name__}")
