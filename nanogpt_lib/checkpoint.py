@@ -19,6 +19,7 @@ __all__ = [
     "expected_shapes",
     "flatten_params",
     "unflatten_params",
+    "stored_like_init",
     "load_gpt2",
     "save_gpt2",
     "save_params",

@@ -32,7 +32,7 @@ def _check_logits(x: np.ndarray, name: str = "logits") -> np.ndarray:
     if arr.dtype.kind != "f":
         arr = arr.astype(np.float32)
     # One pass: the maximum is NaN if any entry is NaN, +inf if any entry is +inf.
-    top = float(np.maximum.reduce(arr, axis=None))
+    top = float(np.maximum.reduce(arr, axis=None)) if arr.size else 0.0
     if math.isnan(top):
         raise ValueError(f"{name} must not contain NaN")
     if top == math.inf:

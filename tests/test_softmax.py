@@ -162,3 +162,21 @@ def test_never_samples_removed_tokens(rng):
     assert set(np.unique(picks)) == {0, 1}
     picks = sample(np.tile(logits, (5000, 1)), rng=rng, top_p=0.5)
     assert set(np.unique(picks)) == {0}
+
+
+@pytest.mark.parametrize(
+    "logits, pattern",
+    [
+        ([[1.0, 2.0], [np.nan, 0.0]], "must not contain NaN"),
+        ([[1.0, np.inf], [0.0, np.nan]], "must not contain NaN"),
+        ([[1.0, 2.0], [np.inf, 0.0]], r"must not contain \+inf"),
+    ],
+)
+def test_sample_refuses_nan_and_plus_inf_in_any_row(logits, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        sample(np.array(logits, dtype=np.float32), temperature=0.0)
+
+
+def test_sample_accepts_minus_inf_and_an_empty_batch():
+    assert sample(np.array([-np.inf, 0.5, -np.inf]), temperature=0.0) == 1
+    assert sample(np.zeros((0, 4), dtype=np.float32), temperature=0.0).shape == (0,)
