@@ -112,6 +112,14 @@ def unflatten_params(flat: dict[str, np.ndarray], cfg: GPTConfig) -> dict:
     return params
 
 
+def _stored(name: str, value) -> np.ndarray:
+    """One tensor in init_params' layout: a block's linear weight column by column."""
+    value = np.asarray(value)
+    if name.startswith("h.") and value.ndim == 2:
+        return column_major(value)
+    return value
+
+
 def stored_like_init(flat: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The same arrays, with every block's linear weight stored column by column.
 
@@ -119,13 +127,7 @@ def stored_like_init(flat: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     where needed). The layout `init_params` uses (see `linear.column_major`):
     whatever a file held, loaded weights then run as fast as freshly made ones.
     """
-    out = {}
-    for name, value in flat.items():
-        value = np.asarray(value)
-        if name.startswith("h.") and value.ndim == 2:
-            value = column_major(value)
-        out[name] = value
-    return out
+    return {name: _stored(name, value) for name, value in flat.items()}
 
 
 def _validate(flat: dict, cfg: GPTConfig, source: str) -> None:
@@ -196,7 +198,7 @@ def load_gpt2(path) -> tuple[GPTConfig, dict]:
     wte unless a `lm_head.weight` that differs from wte is present, which is then
     used. Keys may carry the "transformer." prefix or not; HF buffers are skipped.
     """
-    from safetensors.numpy import load_file
+    from safetensors import safe_open
 
     folder = Path(path)
     config_file, weights_file = folder / "config.json", folder / "model.safetensors"
@@ -207,19 +209,21 @@ def load_gpt2(path) -> tuple[GPTConfig, dict]:
                 f"but {f} does not exist"
             )
     cfg, tie_flag = _config_from_hf(json.loads(config_file.read_text()), str(folder))
-    tensors = load_file(str(weights_file))
     flat: dict[str, np.ndarray] = {}
     lm_head = None
-    for key, value in tensors.items():
-        name = key.removeprefix("transformer.")
-        if _HF_BUFFERS.fullmatch(name):
-            continue
-        if name == "lm_head.weight":
-            lm_head = value
-            continue
-        if name in ("wte.weight", "wpe.weight"):
-            name = name[: -len(".weight")]
-        flat[name] = value
+    # One tensor at a time, each stored as init_params stores it before the next
+    # is read, so loading needs memory for the model plus one tensor, not two models.
+    with safe_open(str(weights_file), framework="numpy") as tensors:
+        for key in tensors.keys():
+            name = key.removeprefix("transformer.")
+            if _HF_BUFFERS.fullmatch(name):
+                continue
+            if name == "lm_head.weight":
+                lm_head = tensors.get_tensor(key)
+                continue
+            if name in ("wte.weight", "wpe.weight"):
+                name = name[: -len(".weight")]
+            flat[name] = _stored(name, tensors.get_tensor(key))
     if lm_head is not None:
         same = np.shape(lm_head) == np.shape(flat.get("wte")) and np.array_equal(
             lm_head, flat.get("wte")
@@ -235,7 +239,7 @@ def load_gpt2(path) -> tuple[GPTConfig, dict]:
         )
     _validate(flat, cfg, str(weights_file))
     flat = {name: np.asarray(v, dtype=np.float32) for name, v in flat.items()}
-    return cfg, unflatten_params(stored_like_init(flat), cfg)
+    return cfg, unflatten_params(flat, cfg)
 
 
 def save_gpt2(path, cfg: GPTConfig, params: dict) -> None:
@@ -307,6 +311,7 @@ def load_params(path) -> tuple[GPTConfig, dict]:
                 f"path {path} has no '{_CONFIG_KEY}' entry: not written by save_params"
             )
         cfg = GPTConfig(**json.loads(data[_CONFIG_KEY].tobytes().decode()))
-        flat = {name: data[name] for name in data.files if name != _CONFIG_KEY}
+        names = [name for name in data.files if name != _CONFIG_KEY]
+        flat = {name: _stored(name, data[name]) for name in names}  # one at a time
     _validate(flat, cfg, str(path))
-    return cfg, unflatten_params(stored_like_init(flat), cfg)
+    return cfg, unflatten_params(flat, cfg)

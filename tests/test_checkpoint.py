@@ -1,6 +1,7 @@
 """Tests for nanogpt_lib.checkpoint: Hugging Face GPT-2 layout and .npz files."""
 
 import json
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -229,3 +230,30 @@ def test_loading_restores_the_column_major_layout(tmp_path, rng):
     assert on_disk["transformer.h.0.mlp.c_fc.weight"].shape == (8, 32)  # (in, out)
     _, loaded = load_gpt2(tmp_path / "hf")
     assert_same_params(params, loaded)
+
+
+@pytest.mark.parametrize("loader", ["gpt2", "npz"])
+def test_loading_holds_one_model_plus_one_tensor(tmp_path, rng, loader):
+    """Each tensor is converted to the column-major layout as it is read, so the
+    peak allocation is the model plus one tensor, not two models."""
+    cfg = gpt.GPTConfig(vocab_size=200, block_size=64, n_layer=4, n_head=4, n_embd=128)
+    params = gpt.init_params(cfg, rng=rng)
+    flat = flatten_params(params)
+    model_bytes = sum(a.nbytes for a in flat.values())
+    largest = max(a.nbytes for a in flat.values())
+    if loader == "gpt2":
+        save_gpt2(tmp_path, cfg, params)
+    else:
+        save_params(tmp_path / "m.npz", params, cfg)
+    del params, flat
+    tracemalloc.start()
+    try:
+        if loader == "gpt2":
+            load_gpt2(tmp_path)
+        else:
+            load_params(tmp_path / "m.npz")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    slack = 512 * 1024  # read buffers (np.load reads zip members in 256 KiB chunks)
+    assert peak < model_bytes + largest + slack, (peak, model_bytes, largest)
