@@ -24,7 +24,7 @@ def column_major(w: np.ndarray) -> np.ndarray:
     For a one-token step x (1, in) @ W, every output is then the dot product of x
     with one contiguous run of memory, which BLAS reads at close to the machine's
     bandwidth. Row-by-row storage works too, only slower: GPT-2 small's decoding
-    steps took 7-9% longer with it on the book's test machine (benchmarks/).
+    steps took 5-9% longer with it on the book's test machine (benchmarks/).
     """
     w = np.asarray(w)
     if w.ndim != 2:
