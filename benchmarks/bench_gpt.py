@@ -156,6 +156,12 @@ def matvec_only_tokens_per_s(params: dict, repeats: int = 5) -> float:
     return 1.0 / best
 
 
+def greedy_step(params: dict, ids, cfg: gpt.GPTConfig, cache: gpt.KVCache) -> int:
+    """generate's loop body: feed ids through the cached model, pick greedily."""
+    logits = gpt.forward(params, np.asarray(ids), cfg, kv_cache=cache)
+    return sample(logits[-1], temperature=0.0)
+
+
 def layout_comparison(params: dict, cfg: gpt.GPTConfig, prompt: np.ndarray) -> dict:
     """Tokens/s with the linear weights stored by row and by column (the library's).
 
@@ -172,8 +178,7 @@ def layout_comparison(params: dict, cfg: gpt.GPTConfig, prompt: np.ndarray) -> d
     caches = {key: gpt.new_kv_cache(cfg) for key in models}
     tokens = {}
     for key, model in models.items():
-        logits = gpt.forward(model, prompt, cfg, kv_cache=caches[key])
-        tokens[key] = sample(logits[-1], temperature=0.0)
+        tokens[key] = greedy_step(model, prompt, cfg, caches[key])
     t_matvec = {key: [] for key in models}
     t_step = {key: [] for key in models}
     for _ in range(48):
@@ -182,9 +187,7 @@ def layout_comparison(params: dict, cfg: gpt.GPTConfig, prompt: np.ndarray) -> d
             matvec_pass(model)
             t_matvec[key].append(time.perf_counter() - start)
             start = time.perf_counter()
-            ids = np.array([tokens[key]])
-            logits = gpt.forward(model, ids, cfg, kv_cache=caches[key])
-            tokens[key] = sample(logits[-1], temperature=0.0)
+            tokens[key] = greedy_step(model, [tokens[key]], cfg, caches[key])
             t_step[key].append(time.perf_counter() - start)
     assert tokens["row"] == tokens["column"]
     return {
@@ -229,8 +232,7 @@ def token_by_token_read_bound_share(
     rounds = []
     for _ in range(3):
         cache = gpt.new_kv_cache(cfg)
-        logits = gpt.forward(params, prompt, cfg, kv_cache=cache)
-        token = sample(logits[-1], temperature=0.0)
+        token = greedy_step(params, prompt, cfg, cache)
         t_probe, t_step, t_matvec = [], [], []
         for _ in range(NEW_TOKENS):
             start = time.perf_counter()
@@ -240,8 +242,7 @@ def token_by_token_read_bound_share(
             matvec_pass(params)
             t_matvec.append(time.perf_counter() - start)
             start = time.perf_counter()
-            logits = gpt.forward(params, np.array([token]), cfg, kv_cache=cache)
-            token = sample(logits[-1], temperature=0.0)
+            token = greedy_step(params, [token], cfg, cache)
             t_step.append(time.perf_counter() - start)
         probe_s, step_s = np.median(t_probe), np.median(t_step)
         extra_s = np.median(np.subtract(t_step, t_matvec))
