@@ -1,0 +1,115 @@
+"""The command line: `python -m nanogpt_lib.classroom COMMAND ...`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ._cells import ClassroomError, _nbformat
+from .metadata import _check_unique_labels, inspect_notebook, summary_table
+from .student import find_notebooks, write_student_versions
+
+
+def _cmd_student(args) -> int:
+    written = write_student_versions(args.notebooks, args.outdir)
+    for path in written:
+        print(f"wrote {path}")
+    print(f"{len(written)} student notebook(s) in {args.outdir}")
+    return 0
+
+
+def _cmd_check(args) -> int:
+    nbformat = _nbformat()
+    reports = []
+    for path in find_notebooks(args.notebooks):
+        reports.append(inspect_notebook(nbformat.read(path, as_version=4), path.name))
+    problems = [p for r in reports for p in r.problems]
+    problems += _check_unique_labels(reports)
+    print(summary_table(reports))
+    notes = [n for r in reports for n in r.notes]
+    if notes:
+        print("\nNotes (student versions leave these demonstrations out):")
+        for note in notes:
+            print(f"- {note}")
+    if problems:
+        print(f"\n{len(problems)} problem(s):", file=sys.stderr)
+        for problem in problems:
+            print(f"- {problem}", file=sys.stderr)
+        return 1
+    print("\nEvery exercise has its metadata, markers, stub and checker.")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m nanogpt_lib.classroom",
+        description=(
+            "Classroom kit for the Inside GPT notebooks: write student versions "
+            "(solutions replaced by stubs that raise NotImplementedError) and "
+            "check that every exercise follows the pattern."
+        ),
+        epilog=(
+            "examples:\n"
+            "  python -m nanogpt_lib.classroom student notebooks/ student/\n"
+            "  python -m nanogpt_lib.classroom student "
+            "notebooks/03_softmax_temperature.ipynb student/\n"
+            "  python -m nanogpt_lib.classroom check notebooks/\n"
+            "The teaching guide in the book explains the rest (nbgrader, Colab)."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    student = sub.add_parser(
+        "student",
+        help="write a student version of every notebook",
+        description=(
+            "Write a student version of every notebook in NOTEBOOKS into OUTDIR: "
+            "each '### BEGIN SOLUTION' ... '### END SOLUTION' block becomes "
+            'raise NotImplementedError("Exercise <label>: ..."), the solution '
+            "dropdown cells are removed, solution and checker outputs are cleared; "
+            "every other cell, outputs included, is kept. Nothing is written if "
+            "any notebook breaks the exercise pattern."
+        ),
+    )
+    student.add_argument(
+        "notebooks",
+        metavar="NOTEBOOKS",
+        help="folder of chapter notebooks, or one .ipynb",
+    )
+    student.add_argument(
+        "outdir", metavar="OUTDIR", help="folder for the student versions (created)"
+    )
+    student.set_defaults(run=_cmd_student)
+    check = sub.add_parser(
+        "check",
+        help="validate the exercises and print a summary table",
+        description=(
+            "Validate every exercise (metadata, markers, a stub inside a function "
+            "body, a checker cell) and print a table of chapters, exercises and "
+            "minutes. Exits with status 1 and lists the problems if any."
+        ),
+    )
+    check.add_argument(
+        "notebooks",
+        metavar="NOTEBOOKS",
+        help="folder of chapter notebooks, or one .ipynb",
+    )
+    check.set_defaults(run=_cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except ClassroomError as exc:
+        print("error: nothing written; fix these exercises first:", file=sys.stderr)
+        for problem in str(exc).split("\n"):
+            print(f"- {problem}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
