@@ -6,8 +6,11 @@ hold plain arrays only, so loading a file can never run code.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +27,7 @@ __all__ = [
     "save_gpt2",
     "save_params",
     "load_params",
+    "write_npz",
 ]
 
 # Hugging Face buffers that are not weights (the causal mask, a -10000 constant):
@@ -315,3 +319,29 @@ def load_params(path) -> tuple[GPTConfig, dict]:
         flat = {name: _stored(name, data[name]) for name in names}  # one at a time
     _validate(flat, cfg, str(path))
     return cfg, unflatten_params(flat, cfg)
+
+
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same arrays give the same bytes
+
+
+def write_npz(path, arrays: dict[str, np.ndarray]) -> str:
+    """Write named arrays as a byte-reproducible, uncompressed .npz; return its sha256.
+
+    Shapes: {name: array} -> file with one "<name>.npy" member per array.
+    np.savez stamps the current time into the zip, so the same arrays would give
+    a new checksum every run; here names are sorted and the date is fixed.
+    """
+    if not isinstance(arrays, dict) or not arrays:
+        raise TypeError("arrays must be a non-empty dict of name -> numpy array")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name in sorted(arrays):
+            member = io.BytesIO()
+            array = np.ascontiguousarray(arrays[name])
+            np.lib.format.write_array(member, array, allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE)
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, member.getvalue())
+    data = buffer.getvalue()
+    Path(path).write_bytes(data)
+    return hashlib.sha256(data).hexdigest()

