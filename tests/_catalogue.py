@@ -62,7 +62,9 @@ def assert_rejected(checker, wrong: Wrong) -> None:
         assert "expected" in text.lower() and "got" in text, text
         assert "Input:" in text, text
         # never two equal shapes without a value
-        assert not re.search(r"expected array of shape (\(.*?\)), got array of shape \1", text)
+        assert not re.search(
+            r"expected array of shape (\(.*?\)), got array of shape \1", text
+        )
 
 
 def assert_accepted(checker, fn, capsys) -> None:

@@ -154,9 +154,7 @@ CATALOGUE = {
             "times-t",
             r"not x \* T",
         ),
-        Wrong(
-            "T ignored", softmax_with(scale=lambda x, t: x), "ignores-t", "ignored"
-        ),
+        Wrong("T ignored", softmax_with(scale=lambda x, t: x), "ignores-t", "ignored"),
         Wrong("axis 0", softmax_with(axis=0), "wrong-axis", "last axis"),
         Wrong("T = 0 divided", softmax_with(zero=False), "t0-unhandled", "T = 0"),
         Wrong("T = 0 flat argmax", flat_argmax, "t0-flat-argmax", "each row"),
@@ -216,7 +214,10 @@ CATALOGUE = {
     ],
     check_top_p_logits: [
         Wrong(
-            "cum <= p", nucleus(lambda c, pr, p: c <= p), "drops-crossing-token", "cross"
+            "cum <= p",
+            nucleus(lambda c, pr, p: c <= p),
+            "drops-crossing-token",
+            "cross",
         ),
         Wrong(
             "before <= p",

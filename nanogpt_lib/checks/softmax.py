@@ -300,8 +300,7 @@ def check_top_p_logits(candidate) -> None:
             id="keeps-all",
         ),
         Mistake(
-            "Removed scores must become -inf (probability 0 after softmax), "
-            "not 0.",
+            "Removed scores must become -inf (probability 0 after softmax), not 0.",
             lambda lg, p: np.where(
                 np.isfinite(lib.top_p_logits(lg, p)), np.asarray(lg), 0.0
             ),
