@@ -41,6 +41,23 @@ def _cmd_check(args) -> int:
     return 0
 
 
+def _cmd_grade(args) -> int:
+    from .grading import grade_class, write_report
+
+    def progress(message):
+        print(message, flush=True)
+
+    rows = grade_class(args.submissions, args.notebooks, args.limit, progress)
+    written = write_report(rows, args.out, args.limit)
+    counts = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    print(", ".join(f"{n} {status}" for status, n in counts.items()))
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m nanogpt_lib.classroom",
@@ -55,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
             "  python -m nanogpt_lib.classroom student "
             "notebooks/03_softmax_temperature.ipynb student/\n"
             "  python -m nanogpt_lib.classroom check notebooks/\n"
+            "  python -m nanogpt_lib.classroom grade submissions/ --out report/\n"
             "The teaching guide in the book explains the rest (nbgrader, Colab)."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -96,6 +114,39 @@ def _parser() -> argparse.ArgumentParser:
         help="folder of chapter notebooks, or one .ipynb",
     )
     check.set_defaults(run=_cmd_check)
+    grade = sub.add_parser(
+        "grade",
+        help="execute a class's notebooks and report each student's mistakes",
+        description=(
+            "Execute every notebook in SUBMISSIONS/<student>/ (one folder per "
+            "student), each in its own kernel and folder with a time limit, run the "
+            "book's checker for every exercise and write REPORT_DIR/report.csv and "
+            "report.md: per student and exercise passed, not attempted or the "
+            "mistake the checker named, and the class's most common mistakes with "
+            "their hints. A notebook that cannot be read, belongs to another "
+            "chapter, loops or crashes gets rows that say so."
+        ),
+    )
+    grade.add_argument(
+        "submissions", metavar="SUBMISSIONS_DIR", help="one folder per student"
+    )
+    grade.add_argument(
+        "--out", required=True, metavar="REPORT_DIR", help="folder for the report"
+    )
+    grade.add_argument(
+        "--notebooks",
+        default="notebooks",
+        metavar="NOTEBOOKS",
+        help="the book's chapter notebooks, with solutions (default: notebooks)",
+    )
+    grade.add_argument(
+        "--limit",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="time limit per notebook (default: 120)",
+    )
+    grade.set_defaults(run=_cmd_grade)
     return parser
 
 
