@@ -61,3 +61,98 @@ def test_stub_reports_not_implemented_without_raising(checker, capsys):
 def test_non_callable_is_a_clear_type_error(checker):
     with pytest.raises(TypeError, match="pass your function itself"):
         checker(42)
+
+
+# ------------------------------------------------------------------ tripwires
+
+FORBIDDEN = checks_package.forbidden()
+
+
+def _real(qualified: str):
+    module, name = qualified.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
+
+
+@pytest.mark.parametrize(
+    "checker",
+    [fn for fn in CHECKERS if FORBIDDEN.get(fn.__name__)],
+    ids=lambda fn: fn.__name__,
+)
+def test_calling_the_library_is_refused_and_restored(checker):
+    """An answer that calls the function it re-implements fails with "write this
+    yourself"; afterwards every binding of that function is the real one again."""
+    for qualified in FORBIDDEN[checker.__name__]:
+        real = _real(qualified)
+
+        def delegate(*args, **kwargs):
+            return real(*args, **kwargs)
+
+        with pytest.raises(checks_package.CheckFailure, match="write this yourself"):
+            checker(delegate)
+        with pytest.raises(checks_package.CheckFailure) as info:
+            checker(real)  # the library function itself
+        assert info.value.mistake == "delegates"
+        assert f"`{qualified}`" in info.value.hint
+        assert _real(qualified) is real
+
+
+def test_notebook_globals_are_patched_under_any_name():
+    """A notebook that did `from nanogpt_lib.softmax import softmax as sm` holds the
+    real function in its own globals; the tripwire covers that name too."""
+    from nanogpt_lib.checks.softmax import check_softmax
+
+    namespace = {}
+    exec(
+        "from nanogpt_lib.softmax import softmax as sm\n"
+        "def helper(x, t):\n"
+        "    return sm(x, temperature=t)\n"
+        "def answer(x, t):\n"
+        "    try:\n"
+        "        return helper(x, t)\n"
+        "    except Exception:\n"  # swallowing the tripwire does not help
+        "        return None\n",
+        namespace,
+    )
+    with pytest.raises(checks_package.CheckFailure) as info:
+        check_softmax(namespace["answer"])
+    assert info.value.mistake == "delegates"
+    import nanogpt_lib.softmax
+
+    assert namespace["sm"] is nanogpt_lib.softmax.softmax
+
+
+def test_restored_when_the_candidate_raises():
+    import nanogpt_lib.attention
+    import nanogpt_lib.softmax
+    from nanogpt_lib.checks.softmax import check_softmax
+
+    real = nanogpt_lib.softmax.softmax
+
+    def crash(x, t):
+        raise ZeroDivisionError
+
+    with pytest.raises(checks_package.CheckFailure, match="raised ZeroDivisionError"):
+        check_softmax(crash)
+    assert nanogpt_lib.softmax.softmax is real
+    assert nanogpt_lib.attention.softmax is real
+
+
+def test_catalogue_lists_ids_and_hints():
+    listed = checks_package.catalogue()
+    assert set(listed) == {fn.__name__ for fn in CHECKERS}
+    for name, mistakes in listed.items():
+        assert len(mistakes) >= 3, name
+        for mistake_id, hint in mistakes:
+            assert mistake_id and " " not in mistake_id, (name, mistake_id)
+            assert hint, (name, mistake_id)
+
+
+def test_graded_turns_a_stub_into_a_failure():
+    from nanogpt_lib.checks.softmax import check_softmax
+    from nanogpt_lib.classroom import graded
+
+    def stub(x, t):
+        raise NotImplementedError("Exercise: write your code here")
+
+    with pytest.raises(AssertionError, match="not answered"):
+        graded(check_softmax, stub)

@@ -104,19 +104,41 @@ def check_count_pairs(candidate) -> None:
             "Count overlapping pairs too: [7, 7, 7] holds the pair (7, 7) twice, at "
             "positions 0 and 1.",
             _pairs_non_overlapping,
+            id="non-overlapping",
         ),
         Mistake(
             "Count how many times each pair occurs, not just whether it occurs.",
             lambda ids: dict.fromkeys(zip(ids, ids[1:], strict=False), 1),
+            id="presence-not-count",
         ),
         Mistake(
             "The last pair (ids[-2], ids[-1]) is missing: a list of n ids has "
             "n - 1 pairs.",
             lambda ids: lib.count_pairs(ids[:-1]),
+            id="misses-last-pair",
         ),
         Mistake(
             "The first pair (ids[0], ids[1]) is missing: start at position 0.",
             lambda ids: lib.count_pairs(ids[1:]),
+            id="misses-first-pair",
+        ),
+        Mistake(
+            "The pairs wrap around: the last id has no neighbour after it, so "
+            "(ids[-1], ids[0]) is not a pair.",
+            lambda ids: (
+                lib.count_pairs(list(ids) + list(ids[:1])) if len(ids) > 1 else {}
+            ),
+            id="wraps-around",
+        ),
+        Mistake(
+            "The pairs are reversed: the key is (ids[i], ids[i + 1]), left id first.",
+            lambda ids: {(b, a): n for (a, b), n in lib.count_pairs(ids).items()},
+            id="reversed-pair",
+        ),
+        Mistake(
+            "Each pair is counted twice: loop over the n - 1 positions once.",
+            lambda ids: {pair: 2 * n for pair, n in lib.count_pairs(ids).items()},
+            id="double-count",
         ),
     ]
     run_checks(
@@ -127,6 +149,7 @@ def check_count_pairs(candidate) -> None:
         mistakes,
         normalise=_as_pair_dict,
         generic_hint="Pair each id with the one after it: zip(ids, ids[1:]).",
+        forbid=[lib.count_pairs],
     )
 
 
@@ -165,6 +188,31 @@ def _merge_first_only(ids, pair, new_id):
     return list(ids)
 
 
+def _merge_right_to_left(ids, pair, new_id):
+    rev = _merge_reference_list(list(ids)[::-1], (pair[1], pair[0]), new_id)
+    return rev[::-1]
+
+
+def _merge_reference_list(ids, pair, new_id):
+    return lib.merge_pair(ids, pair, new_id)
+
+
+def _merge_either_order(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if (
+            i + 1 < len(ids)
+            and {ids[i], ids[i + 1]} == set(pair)
+            and (ids[i] != ids[i + 1] or pair[0] == pair[1])
+        ):
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
 def check_merge_pair(candidate) -> None:
     """Check `candidate(ids, pair, new_id)`: every occurrence, left to right."""
     cases = [
@@ -172,6 +220,7 @@ def check_merge_pair(candidate) -> None:
         Case("[1, 1, 1]: no overlapping merges", ([1, 1, 1], (1, 1), 9)),
         Case("pair at the very end", ([3, 1, 2], (1, 2), 7)),
         Case("pair absent", ([2, 1, 3], (1, 2), 7)),
+        Case("the reversed pair is not the pair", ([2, 1, 1, 2], (1, 2), 7)),
         Case("no ids", ([], (1, 2), 7)),
         Case("random ids", (_random_ids(1, 50, 3), (1, 2), 300)),
     ]
@@ -180,15 +229,29 @@ def check_merge_pair(candidate) -> None:
             "After merging ids[i] and ids[i + 1], jump over both (i += 2); "
             "otherwise the second id is kept as well.",
             _merge_no_skip,
+            id="no-skip",
         ),
         Mistake(
             "The last id went missing: when i is the last position there is no pair "
             "to check, but ids[i] must still be copied.",
             _merge_drop_last,
+            id="drops-last",
         ),
         Mistake(
             "Replace every occurrence of the pair, not only the first one.",
             _merge_first_only,
+            id="first-only",
+        ),
+        Mistake(
+            "Scan from left to right: in [1, 1, 1] the pair (1, 1) at positions "
+            "0-1 is merged first, giving [new, 1], not [1, new].",
+            _merge_right_to_left,
+            id="right-to-left",
+        ),
+        Mistake(
+            "Only the pair in this order counts: (a, b) is not (b, a).",
+            _merge_either_order,
+            id="either-order",
         ),
     ]
     run_checks(
@@ -198,6 +261,7 @@ def check_merge_pair(candidate) -> None:
         cases,
         mistakes,
         normalise=_as_ids,
+        forbid=[lib.merge_pair],
     )
 
 
@@ -240,6 +304,16 @@ def _encode_reference(text, merges):
     return lib.encode_with_merges(list(text.encode("utf-8")), merges)
 
 
+def _encode_latest_first(text, merges):
+    ids = list(text.encode("utf-8"))
+    while True:
+        present = [p for p in zip(ids, ids[1:], strict=False) if p in merges]
+        if not present:
+            return ids
+        best = max(present, key=lambda p: merges[p])
+        ids = lib.merge_pair(ids, best, merges[best])
+
+
 def check_encode(candidate) -> None:
     """Check `candidate(text, merges) -> ids`: UTF-8 bytes, then learned merges."""
     merges = _sample_merges()
@@ -256,16 +330,31 @@ def check_encode(candidate) -> None:
             "Start from the UTF-8 bytes, list(text.encode('utf-8')), not from "
             "ord() of each character: 'é' is the two bytes 195, 169.",
             _encode_code_points,
+            id="code-points",
         ),
         Mistake(
             "Apply the merges in the order they were learned (smallest new id "
             "first), not sorted by their pairs.",
             _encode_sorted_pairs,
+            id="sorted-pairs",
         ),
         Mistake(
             "Keep merging until no neighbouring pair is in `merges`: one merge "
             "can create a pair that a later merge joins.",
             _encode_one_step,
+            id="one-step",
+        ),
+        Mistake(
+            "Merge the pair learned *first* (the smallest new id), not the latest: "
+            "min(..., key=lambda p: merges[p]), not max.",
+            _encode_latest_first,
+            id="latest-first",
+        ),
+        Mistake(
+            "Return the ids, not the text's bytes: apply the merges to "
+            "list(text.encode('utf-8')).",
+            lambda text, merges: list(text.encode("utf-8")),
+            id="no-merges",
         ),
     ]
     run_checks(
@@ -275,12 +364,20 @@ def check_encode(candidate) -> None:
         cases,
         mistakes,
         normalise=_as_ids,
+        forbid=[lib.encode_with_merges],
     )
 
 
 # ------------------------------------------------------------------------------------
 # exercise 4: a pre-splitter with contractions in any case
 # ------------------------------------------------------------------------------------
+
+
+_CONTRACTIONS = r"'s|'t|'re|'ve|'m|'ll|'d"
+_ALL_CAPS_PATTERN = lib.GPT2_SPLIT_PATTERN.replace(
+    _CONTRACTIONS, _CONTRACTIONS + "|" + _CONTRACTIONS.upper()
+)
+_NO_CONTRACTIONS_PATTERN = lib.GPT2_SPLIT_PATTERN.replace(_CONTRACTIONS + "|", "")
 
 
 def _split_reference(text):
@@ -290,9 +387,9 @@ def _split_reference(text):
 def check_split(candidate) -> None:
     """Check `candidate(text) -> chunks`: GPT-2's split, contractions in any case."""
     cases = [
+        Case("lower case", ("it's what we'd do, isn't it",)),
         Case("shouting", ("HOW'S IT GOING? I'LL BE BACK",)),
         Case("mixed case", ("'Sup, they'Re here and we'VE won",)),
-        Case("lower case", ("it's what we'd do, isn't it",)),
         Case("numbers stay whole", ("In 2024 we paid 1234567 dollars",)),
         Case("whitespace runs", ("a   b\n\n  c\t d  ",)),
         Case("empty text", ("",)),
@@ -302,12 +399,40 @@ def check_split(candidate) -> None:
             'Contractions in capitals such as "\'S" and "\'LL" must stay one chunk: '
             "make the contraction alternatives case-insensitive with (?i:...).",
             lambda text: regex.findall(lib.GPT2_SPLIT_PATTERN, text),
+            id="case-sensitive",
         ),
         Mistake(
             "Keep the rest of GPT-2's pattern: only the contractions change. "
             "GPT-4's pattern also cuts numbers into 3 digits and joins a "
             "symbol to the word after it.",
             lambda text: regex.findall(lib.GPT4_SPLIT_PATTERN, text),
+            id="gpt4-pattern",
+        ),
+        Mistake(
+            "Mixed case such as 'Re or 'vE must stay one chunk too: (?i:...) "
+            "covers every mix of cases, listing the all-capital forms does not.",
+            lambda text: regex.findall(_ALL_CAPS_PATTERN, text),
+            id="only-all-caps",
+        ),
+        Mistake(
+            "Don't lower-case the text: the chunks must join back into the "
+            "original text, capitals included. Make the pattern case-insensitive "
+            "instead.",
+            lambda text: _split_reference(text.lower()),
+            id="lower-cased",
+        ),
+        Mistake(
+            "str.split() drops the spaces and keeps punctuation on the words: "
+            "use regex.findall with GPT-2's pattern, where each space stays with "
+            "the word after it.",
+            lambda text: text.split(),
+            id="str-split",
+        ),
+        Mistake(
+            "The contractions must stay in the pattern: made optional or dropped, "
+            '"\'s" is split into "\'" and "s".',
+            lambda text: regex.findall(_NO_CONTRACTIONS_PATTERN, text),
+            id="no-contractions",
         ),
     ]
 
@@ -332,18 +457,21 @@ def _train_reference(text, n_merges):
     return lib.train(text, 256 + n_merges, pattern=None).merges
 
 
-def _train_first_seen(text, n_merges, order=1):
+def _train_variant(text, n_merges, *, tie="smallest", first=256, merge=True):
     ids, merges = list(text.encode("utf-8")), {}
     for k in range(n_merges):
         counts = lib.count_pairs(ids)
         if not counts:
             break
-        if order == 1:
-            best = max(counts, key=counts.get)  # first-seen wins a tie
+        if tie == "first-seen":
+            best = max(counts, key=counts.get)
+        elif tie == "largest":
+            best = max(counts, key=lambda p: (counts[p], p))
         else:
-            best = max(counts, key=lambda p: (counts[p], p))  # largest pair wins
-        merges[best] = 256 + k
-        ids = lib.merge_pair(ids, best, 256 + k)
+            best = min(counts, key=lambda p: (-counts[p], p))
+        merges[best] = first + k
+        if merge:
+            ids = lib.merge_pair(ids, best, first + k)
     return merges
 
 
@@ -356,29 +484,68 @@ def _train_no_recount(text, n_merges):
     return merges
 
 
+_NO_PAIRS_LEFT = '"aaaa", 5 merges (only 2 possible)'
+
+
 def check_train(candidate) -> None:
     """Check `candidate(text, n_merges) -> {(a, b): new_id}` (no pre-split)."""
     cases = [
+        Case('"abcd", 1 merge: three pairs tie', ("abcd", 1)),
         Case('"aaabdaaabac", 3 merges', ("aaabdaaabac", 3)),
         Case('"aaaa", 2 merges', ("aaaa", 2)),
         Case("a sentence, 12 merges", ("the cat sat on the mat with the hat", 12)),
         Case("accents, 8 merges", ("crème brûlée, café crème", 8)),
+        Case(_NO_PAIRS_LEFT, ("aaaa", 5)),
     ]
     mistakes = [
         Mistake(
             "On a tie, take the smallest pair (a, b): "
             "min(counts, key=lambda p: (-counts[p], p)). max(counts, "
             "key=counts.get) keeps whichever pair it saw first.",
-            _train_first_seen,
+            lambda text, n: _train_variant(text, n, tie="first-seen"),
+            id="tie-first-seen",
         ),
         Mistake(
             "On a tie, take the smallest pair (a, b), not the largest.",
-            lambda text, n: _train_first_seen(text, n, order=2),
+            lambda text, n: _train_variant(text, n, tie="largest"),
+            id="tie-largest",
         ),
         Mistake(
             "Recount the pairs after every merge: a merge creates new pairs "
             "(such as (256, 97)) and removes old ones.",
             _train_no_recount,
+            id="no-recount",
+        ),
+        Mistake(
+            "Stop early when no pair is left: once the text is a single token "
+            "there is nothing to count, so `if not counts: break` before max().",
+            raises=ValueError,
+            on=(_NO_PAIRS_LEFT,),
+            id="no-early-stop",
+        ),
+        Mistake(
+            "The new ids start at 256 (0-255 are the bytes): merge k gets 256 + k.",
+            lambda text, n: _train_variant(text, n, first=257),
+            id="id-offset",
+        ),
+        Mistake(
+            "The new ids start at 256 (0-255 are the bytes): merge k gets 256 + k.",
+            lambda text, n: _train_variant(text, n, first=255),
+            id="id-offset",
+        ),
+        Mistake(
+            "Replace the chosen pair in the ids before counting again: "
+            "ids = merge_pair(ids, best, new_id).",
+            lambda text, n: _train_variant(text, n, merge=False),
+            id="ids-not-updated",
+        ),
+        Mistake(
+            "This exercise trains on the whole text's bytes, with no pre-split "
+            "into words: pairs across a space count too.",
+            lambda text, n: (
+                lib.train(text, 256 + n, pattern=lib.GPT2_SPLIT_PATTERN).merges
+            ),
+            id="pre-split",
         ),
     ]
     run_checks(
@@ -390,4 +557,5 @@ def check_train(candidate) -> None:
         normalise=_as_pair_dict,
         generic_hint="Each new id is 256 + (number of merges so far); merge the "
         "chosen pair everywhere before counting again.",
+        forbid=[lib.train],
     )
