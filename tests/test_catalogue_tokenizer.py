@@ -105,7 +105,7 @@ def encode_with(pick=min, start=lambda text: list(text.encode("utf-8")), rounds=
         ids = start(text)
         n = 0
         while rounds is None or n < rounds:
-            present = [p for p in zip(ids, ids[1:]) if p in merges]
+            present = [p for p in zip(ids, ids[1:], strict=False) if p in merges]
             if not present:
                 break
             best = pick(present, key=lambda p: merges[p])
@@ -175,7 +175,7 @@ def train_with(pick="smallest", stop=True, first=256, recount=True, merge=True):
 def train_counter(text, n_merges):  # equivalent: Counter and a while loop
     ids, merges = list(text.encode("utf-8")), {}
     while len(merges) < n_merges:
-        counts = Counter(zip(ids, ids[1:]))
+        counts = Counter(zip(ids, ids[1:], strict=False))
         if not counts:
             break
         top = max(counts.values())
@@ -190,7 +190,7 @@ CATALOGUE = {
         Wrong("non-overlapping", non_overlapping, "non-overlapping", "overlapping"),
         Wrong(
             "presence",
-            lambda ids: {p: 1 for p in zip(ids, ids[1:])},
+            lambda ids: {p: 1 for p in zip(ids, ids[1:], strict=False)},
             "presence-not-count",
             "how many times",
         ),
@@ -221,7 +221,7 @@ CATALOGUE = {
         ),
         Wrong(
             "keys as lists",
-            lambda ids: {str([a, b]): 1 for a, b in zip(ids, ids[1:])},
+            lambda ids: {str([a, b]): 1 for a, b in zip(ids, ids[1:], strict=False)},
             "wrong-kind",
             "pairs",
         ),
@@ -312,7 +312,10 @@ CATALOGUE = {
 }
 
 EQUIVALENT = {
-    check_count_pairs: [pairs_loop, lambda ids: Counter(zip(ids, ids[1:]))],
+    check_count_pairs: [
+        pairs_loop,
+        lambda ids: Counter(zip(ids, ids[1:], strict=False)),
+    ],
     check_merge_pair: [merge_with(), merge_tuple],
     check_encode: [encode_with(), encode_in_learned_order],
     check_split: [split_with(ANY_CASE), split_with("(?i)" + GPT2_SPLIT_PATTERN)],
