@@ -84,8 +84,8 @@ def test_calling_the_library_is_refused_and_restored(checker):
     for qualified in FORBIDDEN[checker.__name__]:
         real = _real(qualified)
 
-        def delegate(*args, _real=real, **kwargs):
-            return _real(*args, **kwargs)
+        def delegate(*args, _name=qualified, **kwargs):
+            return _real(_name)(*args, **kwargs)  # through the module attribute
 
         with pytest.raises(checks_package.CheckFailure, match="write this yourself"):
             checker(delegate)
