@@ -44,29 +44,56 @@ def check_causal_mask(candidate) -> None:
         return np.where(hidden, -np.inf, 0.0)
 
     mistakes = [
-        Mistake(HINT_DIAGONAL, lambda T: where_hidden(np.triu(np.ones((T, T)), 0))),
-        Mistake(HINT_FUTURE, lambda T: where_hidden(np.tril(np.ones((T, T)), -1))),
+        Mistake(
+            HINT_DIAGONAL,
+            lambda T: where_hidden(np.triu(np.ones((T, T)), 0)),
+            id="diagonal-hidden",
+        ),
+        Mistake(
+            HINT_FUTURE,
+            lambda T: where_hidden(np.tril(np.ones((T, T)), -1)),
+            id="upside-down",
+        ),
         Mistake(
             HINT_FUTURE + " (Also keep the diagonal visible.)",
             lambda T: where_hidden(np.tril(np.ones((T, T)), 0)),
+            id="upside-down",
         ),
         Mistake(
             "Return an *additive* mask: 0 where a query may look and -np.inf where "
             "it may not, not True/False or 1/0.",
             lambda T: np.tril(np.ones((T, T))),
+            id="not-additive",
         ),
         Mistake(
             "Return an *additive* mask: 0 where a query may look and -np.inf where "
             "it may not, not True/False or 1/0.",
             lambda T: np.triu(np.ones((T, T)), 1),
+            id="not-additive",
         ),
         Mistake(
             "Use -np.inf for hidden entries: a large negative number still leaves "
             "a tiny weight and is not what the library (or PyTorch) uses.",
             lambda T: np.where(np.triu(np.ones((T, T)), 1) > 0, -1e9, 0.0),
+            id="large-negative",
         ),
     ]
-    run_checks("check_causal_mask", candidate, reference, cases, mistakes)
+    mistakes.append(
+        Mistake(
+            "Off by one in the size: the mask is (T, T), one row per query and one "
+            "column per key.",
+            lambda T: lib.causal_mask(T + 1),
+            id="size-off-by-one",
+        )
+    )
+    run_checks(
+        "check_causal_mask",
+        candidate,
+        reference,
+        cases,
+        mistakes,
+        forbid=[lib.causal_mask],
+    )
 
 
 def _qk(rng, T: int, S: int, D: int):
@@ -90,20 +117,45 @@ def check_scaled_scores(candidate) -> None:
         return (q @ k.T) / np.sqrt(q.shape[-1])
 
     mistakes = [
-        Mistake("The scores are not scaled. " + HINT_SCALE, lambda q, k: q @ k.T),
+        Mistake(
+            "The scores are not scaled. " + HINT_SCALE,
+            lambda q, k: q @ k.T,
+            id="unscaled",
+        ),
         Mistake(
             "You divided by D; divide by its square root, sqrt(D).",
             lambda q, k: q @ k.T / q.shape[-1],
+            id="divided-by-d",
         ),
         Mistake(
             "Scale by sqrt(D) where D is the *head size* (the last axis), not the "
             "number of tokens.",
             lambda q, k: q @ k.T / np.sqrt(q.shape[0]),
+            id="scaled-by-t",
         ),
         Mistake(
             "The result is transposed: row i holds query i, so compute q @ k.T "
             "(shape (T, S)), not k @ q.T.",
             lambda q, k: (k @ q.T) / np.sqrt(q.shape[-1]),
+            id="transposed",
+        ),
+    ]
+    mistakes += [
+        Mistake(
+            "Divide by sqrt(D), don't multiply: the scores must shrink as D grows.",
+            lambda q, k: q @ k.T * np.sqrt(q.shape[-1]),
+            id="times-sqrt-d",
+        ),
+        Mistake(
+            "That is q^T k, shape (D, D): the scores pair every query *row* with "
+            "every key row, q @ k.T, shape (T, S).",
+            lambda q, k: q.T @ k / np.sqrt(q.shape[-1]),
+            id="wrong-product",
+        ),
+        Mistake(
+            "Return the scores, before softmax: the weights come in the next step.",
+            lambda q, k: _naive_softmax(q @ k.T / np.sqrt(q.shape[-1])),
+            id="softmax-applied",
         ),
     ]
     run_checks("check_scaled_scores", candidate, reference, cases, mistakes)
@@ -135,19 +187,53 @@ def check_attention_one_query(candidate) -> None:
         Mistake(
             "Query t may only see keys 0..t: use K[:t+1] and V[:t+1], not all keys.",
             lambda q, K, V, t: one(q, K, V, t, upto=len(K)),
+            id="sees-future",
         ),
         Mistake(
             HINT_DIAGONAL + " For one query: use K[:t+1], not K[:t].",
             lambda q, K, V, t: one(q, K, V, t, upto=t),
+            id="diagonal-hidden",
         ),
-        Mistake(HINT_SCALE, lambda q, K, V, t: one(q, K, V, t, scale=False)),
+        Mistake(
+            HINT_SCALE, lambda q, K, V, t: one(q, K, V, t, scale=False), id="unscaled"
+        ),
         Mistake(
             "The weights must sum to 1: apply softmax to the scores before "
             "weighting the values.",
             lambda q, K, V, t: (K[: t + 1] @ q / np.sqrt(q.shape[-1])) @ V[: t + 1],
+            id="no-softmax",
         ),
     ]
-    run_checks("check_attention_one_query", candidate, reference, cases, mistakes)
+    mistakes += [
+        Mistake(
+            "The weights must sum to 1: divide exp(scores) by its sum.",
+            lambda q, K, V, t: (
+                np.exp((s := K[: t + 1] @ q / np.sqrt(q.shape[-1])) - s.max())
+                @ V[: t + 1]
+            ),
+            id="not-normalised",
+        ),
+        Mistake(
+            "Weight the *values* V, not the keys K: the output is weights @ V[:t+1].",
+            lambda q, K, V, t: (
+                _naive_softmax(K[: t + 1] @ q / np.sqrt(q.shape[-1])) @ K[: t + 1]
+            ),
+            id="weights-times-keys",
+        ),
+        Mistake(
+            "Return the output vector (weights @ V), not the attention weights.",
+            lambda q, K, V, t: _naive_softmax(K[: t + 1] @ q / np.sqrt(q.shape[-1])),
+            id="returns-weights",
+        ),
+    ]
+    run_checks(
+        "check_attention_one_query",
+        candidate,
+        reference,
+        cases,
+        mistakes,
+        forbid=[lib.attention],
+    )
 
 
 def check_masked_attention(candidate) -> None:
@@ -207,29 +293,55 @@ def check_masked_attention(candidate) -> None:
             "A fully masked row gives nan: every score is -inf, and softmax then "
             "computes 0 / 0. Detect rows with nothing visible and output zeros there.",
             lambda q, k, v, keep: variant(q, k, v, keep, safe=False),
+            id="masked-row-nan",
         ),
         Mistake(
             "-inf * 0 is nan, so multiplying a 0/1 mask by -inf poisons the scores: "
             "mask with np.where(allowed, scores, -np.inf) instead.",
             times_zero,
+            id="inf-times-zero",
         ),
         Mistake(
-            HINT_DIAGONAL, lambda q, k, v, keep: variant(q, k, v, keep, diagonal=True)
+            HINT_DIAGONAL,
+            lambda q, k, v, keep: variant(q, k, v, keep, diagonal=True),
+            id="diagonal-hidden",
         ),
         Mistake(
             HINT_DIAGONAL,
             lambda q, k, v, keep: variant(q, k, v, keep, diagonal=True, safe=False),
+            id="diagonal-hidden",
         ),
         Mistake(
             "The future is visible: combine `keep` with the causal mask (query i "
             "sees keys j <= i).",
             lambda q, k, v, keep: variant(q, k, v, keep, causal=False),
+            id="ignores-causal",
         ),
-        Mistake(HINT_SCALE, lambda q, k, v, keep: variant(q, k, v, keep, scale=False)),
+        Mistake(
+            HINT_SCALE,
+            lambda q, k, v, keep: variant(q, k, v, keep, scale=False),
+            id="unscaled",
+        ),
         Mistake(
             "Softmax over the wrong axis: normalise each *row* (one query's weights "
             "over the keys), axis=-1, not each column.",
             lambda q, k, v, keep: variant(q, k, v, keep, axis=0),
+            id="wrong-axis",
         ),
     ]
-    run_checks("check_masked_attention", candidate, reference, cases, mistakes)
+    mistakes.append(
+        Mistake(
+            "`keep` is ignored: hide the keys where keep is False as well as the "
+            "future (allowed = keep & causal).",
+            lambda q, k, v, keep: lib.attention(q, k, v),
+            id="ignores-keep",
+        )
+    )
+    run_checks(
+        "check_masked_attention",
+        candidate,
+        reference,
+        cases,
+        mistakes,
+        forbid=[lib.attention],
+    )
