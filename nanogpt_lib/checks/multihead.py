@@ -57,13 +57,17 @@ def _split_interleaved(x, n_head):
     return np.moveaxis(y, -1, -3)  # (..., T, D, H) -> (..., H, T, D)
 
 
+_BATCH_SPLIT = "batch of 2, T = 3, C = 6, H = 2"
+_BATCH_MERGE = "batch of 2, H = 2, T = 3, D = 3"
+
+
 def check_split_heads(candidate) -> None:
     """Check `candidate(x, n_head)`: (..., T, C) -> (..., H, T, D)."""
     rng = np.random.default_rng(0)
     cases = [
         Case("T = 5, C = 12, H = 3", (_normal(rng, (5, 12)), 3)),
         Case("T = 4, C = 8, H = 4", (_normal(rng, (4, 8)), 4)),
-        Case("batch of 2, T = 3, C = 6, H = 2", (_normal(rng, (2, 3, 6)), 2)),
+        Case(_BATCH_SPLIT, (_normal(rng, (2, 3, 6)), 2)),
         Case("one head (H = 1)", (_normal(rng, (4, 6)), 1)),
         Case("one token (T = 1)", (_normal(rng, (1, 12)), 4)),
     ]
@@ -73,19 +77,45 @@ def check_split_heads(candidate) -> None:
             "(T, H, D), swap the T and H axes (np.swapaxes(y, -3, -2)) to get "
             "(H, T, D).",
             _split_no_transpose,
+            id="no-transpose",
         ),
         Mistake(
             "Reshaping straight to (H, T, D) mixes tokens and heads: reshape to "
             "(T, H, D) first, then swap the T and H axes.",
             _split_reshape_only,
+            id="reshape-only",
         ),
         Mistake(
             "Head h owns the contiguous columns h*D:(h+1)*D, not every H-th column: "
             "reshape to (T, H, D), not (T, D, H).",
             _split_interleaved,
+            id="interleaved",
         ),
     ]
-    run_checks("check_split_heads", candidate, lib.split_heads, cases, mistakes)
+    mistakes += [
+        Mistake(
+            "Keep the leading axes: split only the last one, "
+            "x.reshape(*x.shape[:-1], H, D), so that a batch (B, T, C) works too.",
+            raises=(ValueError, TypeError, IndexError),
+            on=(_BATCH_SPLIT,),
+            id="ignores-batch",
+        ),
+        Mistake(
+            "The axes came out as (H, D, T): after reshaping to (T, H, D), move "
+            "only T and H, np.swapaxes(y, -3, -2), to get (H, T, D).",
+            lambda x, h: np.moveaxis(_split_no_transpose(x, h), -3, -1),
+            id="hdt-order",
+        ),
+    ]
+    run_checks(
+        "check_split_heads",
+        candidate,
+        lib.split_heads,
+        cases,
+        mistakes,
+        forbid=[lib.split_heads],
+        keep_float32=True,
+    )
 
 
 # ------------------------------------------------------------------ merge heads
@@ -112,7 +142,7 @@ def check_merge_heads(candidate) -> None:
     cases = [
         Case("H = 3, T = 5, D = 4", (_normal(rng, (3, 5, 4)),)),
         Case("H = 4, T = 4, D = 2", (_normal(rng, (4, 4, 2)),)),
-        Case("batch of 2, H = 2, T = 3, D = 3", (_normal(rng, (2, 2, 3, 3)),)),
+        Case(_BATCH_MERGE, (_normal(rng, (2, 2, 3, 3)),)),
         Case("one head (H = 1)", (_normal(rng, (1, 4, 6)),)),
         Case("one token (T = 1)", (_normal(rng, (3, 1, 4)),)),
     ]
@@ -121,21 +151,48 @@ def check_merge_heads(candidate) -> None:
             "Heads merged in the wrong order: concatenate head 0's D columns, then "
             "head 1's, and so on (the inverse of split_heads).",
             _merge_reversed,
+            id="reversed-heads",
         ),
         Mistake(
             "Swap the H and T axes back first, (H, T, D) -> (T, H, D), then reshape "
             "to (T, H*D); reshaping (H, T, D) directly mixes tokens from different "
             "rows.",
             _merge_no_transpose,
+            id="no-transpose",
         ),
         Mistake(
             "Heads merged in the wrong order: the columns came out interleaved "
             "(one from each head in turn). Move the head axis to just before D, "
             "(T, H, D), so each head's D columns stay together.",
             _merge_interleaved,
+            id="interleaved",
         ),
     ]
-    run_checks("check_merge_heads", candidate, lib.merge_heads, cases, mistakes)
+    mistakes += [
+        Mistake(
+            "Keep the leading axes: merge only the last three, "
+            "reshape(*x.shape[:-3], T, H * D), so that a batch (B, H, T, D) works "
+            "too.",
+            raises=(ValueError, TypeError, IndexError),
+            on=(_BATCH_MERGE,),
+            id="ignores-batch",
+        ),
+        Mistake(
+            "The heads were added up: merging *concatenates* them, head 0's D "
+            "columns, then head 1's, giving (T, H*D).",
+            lambda x: np.sum(x, axis=-3),
+            id="summed",
+        ),
+    ]
+    run_checks(
+        "check_merge_heads",
+        candidate,
+        lib.merge_heads,
+        cases,
+        mistakes,
+        forbid=[lib.merge_heads],
+        keep_float32=True,
+    )
 
 
 # ------------------------------------------------------------ multi-head attention
@@ -186,6 +243,17 @@ def _mha_no_qkv_bias(x, p, n_head):
     return lib.multi_head_attention(x, q, n_head)
 
 
+def _mha_kqv(x, p, n_head):
+    c = x.shape[-1]
+    w, b = p["c_attn"]["weight"], p["c_attn"]["bias"]
+    order = np.r_[c : 2 * c, 0:c, 2 * c : 3 * c]  # k | q | v read as q | k | v
+    swapped = {
+        "c_attn": {"weight": w[:, order], "bias": b[order]},
+        "c_proj": p["c_proj"],
+    }
+    return lib.multi_head_attention(x, swapped, n_head)
+
+
 def check_multi_head_attention(candidate) -> None:
     """Check `candidate(x, p, n_head)`: causal multi-head attention, (T, C) -> (T, C).
 
@@ -207,28 +275,48 @@ def check_multi_head_attention(candidate) -> None:
             "You returned the concatenated heads: apply the output projection "
             "c_proj (weight and bias) after merging them.",
             _mha_no_proj,
+            id="no-projection",
         ),
         Mistake(
             "The output projection needs its bias too: concat @ W + b.",
             _mha_no_proj_bias,
+            id="no-proj-bias",
         ),
         Mistake(
             "Scale each head's scores by 1/sqrt(D), its own head size, not by "
             "1/sqrt(C).",
             _mha_sqrt_c,
+            id="scaled-by-c",
         ),
         Mistake(
             "Apply the causal mask: a token may not look at later tokens.",
             _mha_no_mask,
+            id="no-mask",
         ),
         Mistake(
             "T and H are swapped: the heads attended to each other instead of the "
             "tokens. Split to (H, T, D) so attention runs over T within each head.",
             _mha_heads_as_tokens,
+            id="heads-as-tokens",
         ),
         Mistake(
             "c_attn has a bias as well: q | k | v = x @ W + b.",
             _mha_no_qkv_bias,
+            id="no-qkv-bias",
+        ),
+    ]
+    mistakes += [
+        Mistake(
+            "Split q, k and v into n_head heads: this is one head of width C "
+            "(attention over the whole C columns at once).",
+            lambda x, p, n_head: lib.multi_head_attention(x, p, 1),
+            id="single-head",
+        ),
+        Mistake(
+            "c_attn's output is q | k | v in that order, C columns each: "
+            "q = qkv[:, :C], k = qkv[:, C:2C], v = qkv[:, 2C:].",
+            _mha_kqv,
+            id="qkv-order",
         ),
     ]
     run_checks(
@@ -239,6 +327,8 @@ def check_multi_head_attention(candidate) -> None:
         mistakes,
         rtol=1e-4,
         atol=1e-5,
+        forbid=[lib.multi_head_attention],
+        keep_float32=True,
     )
 
 
@@ -293,26 +383,31 @@ def check_project_heads(candidate) -> None:
         Mistake(
             "The bias was added once per head: add b once, after summing the heads.",
             _project_bias_per_head,
+            id="bias-per-head",
         ),
         Mistake(
             "The output projection has a bias: add c_proj['bias'] (once).",
             _project_no_bias,
+            id="no-bias",
         ),
         Mistake(
             "Head h's block of c_proj is its *rows* h*D:(h+1)*D (weights are stored "
             "(in, out), and the concatenated input has head h in columns "
-            "h*D:(h+1)*D), not its columns.",
+            "h*D:(h+1)*D), not its columns (nor the rows of its transpose).",
             _project_columns,
+            id="columns-not-rows",
         ),
         Mistake(
             "Heads merged in the wrong order: head h goes with rows h*D:(h+1)*D "
             "of the weight, head 0 first.",
             _project_reversed,
+            id="reversed-heads",
         ),
         Mistake(
             "You returned the concatenated heads: multiply by c_proj's weight and "
             "add its bias.",
             lambda heads, c_proj: lib.merge_heads(heads),
+            id="no-projection",
         ),
     ]
     run_checks(
@@ -323,4 +418,5 @@ def check_project_heads(candidate) -> None:
         mistakes,
         rtol=1e-4,
         atol=1e-5,
+        keep_float32=True,
     )
