@@ -27,14 +27,17 @@ def _normal(rng: np.random.Generator, shape, scale: float = 1.0) -> np.ndarray:
 # ------------------------------------------------------------------- layer norm
 
 
-def _ln_with(x, weight, bias, *, ddof=0, eps_outside=False, affine=True):
+def _ln_with(
+    x, weight, bias, *, ddof=0, eps_outside=False, affine=True, eps=EPS, axis=-1
+):
     x = np.asarray(x, dtype=np.float64)
-    centred = x - x.mean(axis=-1, keepdims=True)
-    var = x.var(axis=-1, ddof=ddof, keepdims=True)
+    centred = x - x.mean(axis=axis, keepdims=True)
+    var = x.var(axis=axis, ddof=ddof, keepdims=True)
     if eps_outside:
-        out = centred / (np.sqrt(var) + EPS)
+        out = centred / (np.sqrt(var) + eps)
     else:
-        out = centred / np.sqrt(var + EPS)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = centred / np.sqrt(var + eps)
     return out * weight + bias if affine else out
 
 
@@ -70,25 +73,64 @@ def check_layer_norm(candidate) -> None:
             "eps belongs inside the square root: (x - mean) / sqrt(var + eps), "
             "not / (sqrt(var) + eps). It only shows when the variance is tiny.",
             lambda x, w, b: _ln_with(x, w, b, eps_outside=True),
+            id="eps-outside-sqrt",
         ),
         Mistake(
             "Use the biased variance, dividing by C (np.var's default ddof=0), "
             "not C - 1 (ddof=1), as PyTorch and GPT-2 do.",
             lambda x, w, b: _ln_with(x, w, b, ddof=1),
+            id="ddof-1",
         ),
         Mistake(
             "You normalised but forgot to scale and shift: multiply by weight, "
             "then add bias.",
             lambda x, w, b: _ln_with(x, w, b, affine=False),
+            id="no-affine",
         ),
         Mistake(
             "Subtract the mean before dividing by the standard deviation.",
             _ln_no_centre,
+            id="no-centring",
         ),
         Mistake(
             "Normalise each vector over its C features (axis=-1, keepdims=True), "
             "not each feature over the tokens (axis=0).",
             _ln_axis0,
+            id="wrong-axis",
+        ),
+    ]
+    mistakes += [
+        Mistake(
+            "eps is missing: divide by sqrt(var + eps) with eps = 1e-5. Without it "
+            "a nearly constant vector is blown up (and a constant one gives nan).",
+            lambda x, w, b: _ln_with(x, w, b, eps=0.0),
+            id="no-eps",
+        ),
+        Mistake(
+            "weight and bias are swapped: the weight scales, the bias shifts, "
+            "xhat * weight + bias.",
+            lambda x, w, b: _ln_with(x, b, w),
+            id="weight-bias-swapped",
+        ),
+        Mistake(
+            "Keep the reduced axis: x.mean(axis=-1, keepdims=True) has shape "
+            "(T, 1) and broadcasts against (T, C); without keepdims, (T,) does not.",
+            raises=ValueError,
+            on=("T = 4, C = 8",),
+            id="no-keepdims",
+        ),
+        Mistake(
+            "Normalise over the last axis, axis=-1 (not axis=1): one vector (C,) "
+            "and a batch (B, T, C) must work too.",
+            raises=(ValueError, IndexError),
+            on=("one vector, C = 16",),
+            id="axis-1",
+        ),
+        Mistake(
+            "Normalise over the last axis, axis=-1 (not axis=1): one vector (C,) "
+            "and a batch (B, T, C) must work too.",
+            lambda x, w, b: _ln_with(x, w, b, axis=1),
+            id="axis-1",
         ),
     ]
     run_checks(
@@ -99,6 +141,8 @@ def check_layer_norm(candidate) -> None:
         mistakes,
         rtol=1e-4,
         atol=1e-4,
+        forbid=[layer_norm],
+        keep_float32=True,
     )
 
 
@@ -127,30 +171,45 @@ def check_gelu(candidate) -> None:
             "That is the exact GELU, x Phi(x) with erf. GPT-2 uses the tanh "
             "approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).",
             gelu_exact,
+            id="exact-gelu",
         ),
         Mistake(
             "That is ReLU, max(0, x); GELU is smooth and dips slightly below 0 "
             "for negative x.",
             lambda x: np.maximum(np.asarray(x), 0),
+            id="relu",
         ),
         Mistake(
             "The constant is sqrt(2 / pi), about 0.798, not sqrt(2) / pi.",
             lambda x: _gelu_f64(x, k=math.sqrt(2) / math.pi),
+            id="wrong-constant",
         ),
         Mistake(
             "The correction term is 0.044715 x^3 (cubed), not x^2.",
             lambda x: _gelu_f64(x, power=2),
+            id="squared",
         ),
         Mistake(
             "Missing the factor 0.5 in front: 0.5 x (1 + tanh(...)).",
             lambda x: _gelu_f64(x, half=1.0),
+            id="no-half",
         ),
         Mistake(
             "That is x * sigmoid(1.702 x), another approximation; use the tanh form.",
             lambda x: np.asarray(x) / (1 + np.exp(-1.702 * np.asarray(x))),
+            id="sigmoid-approx",
         ),
     ]
-    run_checks("check_gelu", candidate, gelu, cases, mistakes, rtol=1e-5, atol=2e-6)
+    run_checks(
+        "check_gelu",
+        candidate,
+        gelu,
+        cases,
+        mistakes,
+        rtol=1e-5,
+        atol=2e-6,
+        forbid=[gelu],
+    )
 
 
 # -------------------------------------------------------------------------- MLP
@@ -199,30 +258,46 @@ def check_mlp(candidate) -> None:
         Mistake(
             "That is ReLU; GPT-2's MLP uses GELU (the tanh form).",
             lambda x, p: _mlp_with(x, p, act=lambda h: np.maximum(h, 0)),
+            id="relu",
         ),
         Mistake(
             "You used the exact (erf) GELU; GPT-2 uses the tanh approximation.",
             lambda x, p: _mlp_with(x, p, act=gelu_exact),
+            id="exact-gelu",
         ),
         Mistake(
             "No non-linearity: apply GELU between the two layers.",
             lambda x, p: _mlp_with(x, p, act=lambda h: h),
+            id="no-activation",
         ),
         Mistake(
             "GELU goes between the two layers (on the 4C-wide vector), not after "
             "the projection back to C.",
             gelu_last,
+            id="gelu-after-proj",
         ),
         Mistake(
             "c_fc has a bias: add c_fc['bias'] before GELU.",
             lambda x, p: _mlp_with(x, p, fc_bias=False),
+            id="no-fc-bias",
         ),
         Mistake(
             "c_proj has a bias: add c_proj['bias'] at the end.",
             lambda x, p: _mlp_with(x, p, proj_bias=False),
+            id="no-proj-bias",
         ),
     ]
-    run_checks("check_mlp", candidate, mlp, cases, mistakes, rtol=1e-4, atol=1e-5)
+    run_checks(
+        "check_mlp",
+        candidate,
+        mlp,
+        cases,
+        mistakes,
+        rtol=1e-4,
+        atol=1e-5,
+        forbid=[mlp],
+        keep_float32=True,
+    )
 
 
 # ------------------------------------------------------------------------ block
@@ -297,6 +372,11 @@ def _parallel(x, p, n_head):
     return x + a + mlp(_ln(x, p["ln_2"]), p["mlp"])
 
 
+def _no_layer_norm(x, p, n_head):
+    x = x + _attn(x, p, n_head)
+    return x + mlp(x, p["mlp"])
+
+
 def _ln_1_twice(x, p, n_head):
     x = x + _attn(_ln(x, p["ln_1"]), p, n_head)
     return x + mlp(_ln(x, p["ln_1"]), p["mlp"])
@@ -308,36 +388,48 @@ BLOCK_MISTAKES = [
         "The residual connection around the attention is missing: "
         "x = x + attn(ln_1(x)), the sub-layer *adds* to the stream.",
         _no_residual_attn,
+        id="no-residual-attn",
     ),
     Mistake(
         "The residual connection around the MLP is missing: return "
         "x + mlp(ln_2(x)), not mlp(ln_2(x)).",
         _no_residual_mlp,
+        id="no-residual-mlp",
     ),
     Mistake(
         "Both residual connections are missing: each sub-layer's output is "
         "added to its input, x = x + sublayer(ln(x)).",
         _no_residual_at_all,
+        id="no-residuals",
     ),
     Mistake(
         "LayerNorm was applied after the sub-layer (post-LN, as in the 2017 "
         "Transformer). GPT-2 is pre-LN: normalise a copy of x *before* each "
         "sub-layer, x + attn(ln_1(x)).",
         _post_ln,
+        id="post-ln",
     ),
     Mistake(
         "The stream itself was normalised. Only the sub-layer's input is: "
         "x = x + attn(ln_1(x)) keeps x as it was and adds to it.",
         _ln_on_stream,
+        id="ln-on-stream",
     ),
     Mistake(
         "The MLP must read the stream *after* the attention's update: compute "
         "x = x + attn(ln_1(x)) first, then x + mlp(ln_2(x)).",
         _parallel,
+        id="parallel",
     ),
     Mistake(
         "The MLP has its own LayerNorm: use ln_2 before the MLP, not ln_1.",
         _ln_1_twice,
+        id="ln-1-twice",
+    ),
+    Mistake(
+        "The LayerNorms are missing: each sub-layer reads ln_1(x) or ln_2(x).",
+        _no_layer_norm,
+        id="no-layer-norm",
     ),
 ]
 
@@ -362,4 +454,6 @@ def check_block(candidate) -> None:
         BLOCK_MISTAKES,
         rtol=1e-4,
         atol=1e-4,
+        forbid=[block],
+        keep_float32=True,
     )
