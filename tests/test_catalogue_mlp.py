@@ -63,7 +63,10 @@ def ln_std(x, weight, bias):  # equivalent: through np.std and E[x^2] - E[x]^2
 # ------------------------------------------------------------------ gelu
 
 
-def gelu_with(k=math.sqrt(2 / math.pi), c=0.044715, power=3, half=0.5):
+K = math.sqrt(2 / math.pi)
+
+
+def gelu_with(k=K, c=0.044715, power=3, half=0.5):
     return lambda x: half * x * (1 + np.tanh(k * (x + c * x**power)))
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import interpretability as lib
 from ..gpt import GPTConfig, forward, init_params
-from ._core import Case, Mistake, run_checks
+from ._core import Case, Mistake, require_callable, run_checks
 
 __all__ = [
     "check_previous_token_score",
@@ -337,6 +337,7 @@ def check_remove_head(candidate) -> None:
     Compared through the logits of the edited model, so any edit that removes
     exactly that head's contribution passes.
     """
+    require_callable("check_remove_head", candidate)
     rng = np.random.default_rng(4)
     params = init_params(_CFG, rng=rng)
     for block in params["h"]:
