@@ -9,55 +9,22 @@ JavaScript error occurred and no request left the machine.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import shutil
-import subprocess
-import sys
-import threading
-from pathlib import Path
-from urllib.parse import urlparse
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--disable-extensions",
-]
+from browser_support import (
+    CHROMIUM_FLAGS,
+    Watch,
+    build_book,
+    chapter_pages,
+    require_chromium,
+    serve,
+    wait_for_maths,
+)
 
 
 @pytest.fixture(scope="session")
-def built_book(tmp_path_factory) -> Path:
-    """Build the book once with -W (warnings are errors); return the HTML folder."""
-    out = tmp_path_factory.mktemp("book")
-    jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [
-        str(jb),
-        "build",
-        str(ROOT),
-        "--path-output",
-        str(out),
-        "-W",
-        "-n",
-        "--keep-going",
-    ]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, (
-        "jupyter-book build -W failed:\n"
-        + result.stdout[-6000:]
-        + result.stderr[-3000:]
-    )
-    return out / "_build" / "html"
+def built_book():
+    """The book, built once per session with -W (warnings are errors)."""
+    return build_book()
 
 
 def test_book_builds_with_warnings_as_errors(built_book):
@@ -77,37 +44,14 @@ def test_widgets_show_a_static_image_in_html(built_book):
     assert "[interactive: temperature explorer" not in html  # the PNG won, not text
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
 @pytest.fixture(scope="session")
 def site_url(built_book):
-    class QuietHandler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):  # keep the test output readable
-            pass
-
-    handler = functools.partial(QuietHandler, directory=str(built_book))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    return serve(built_book)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    chromium = _chromium()
-    if chromium is None:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "CI must have Chromium for the browser test (.ci/run installs it)"
-            )
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    chromium = require_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
@@ -117,16 +61,11 @@ def browser():
 
 def _pages() -> list[tuple[str, str, int]]:
     """The landing page, then every chapter in the table of contents."""
-    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
-    chapters = sorted(
-        line.split("notebooks/")[1].strip()
-        for line in toc.splitlines()
-        if "file: notebooks/" in line
-    )
-    pages = [("landing page", "/book/intro.html", 0)]
-    for stem in chapters:
-        min_images = 4 if stem.startswith("03_") else 1
-        pages.append((f"chapter {stem}", f"/notebooks/{stem}.html", min_images))
+    pages = []
+    for label, path in chapter_pages():
+        min_images = 0 if label == "landing page" else 1
+        min_images = 4 if "/03_" in path else min_images
+        pages.append((label, path, min_images))
     return pages
 
 
@@ -136,31 +75,10 @@ PAGES = _pages()
 @pytest.mark.parametrize("label, path, min_images", PAGES, ids=[p[0] for p in PAGES])
 def test_page_renders_offline(browser, site_url, label, path, min_images):
     page = browser.new_page()
-    errors: list[str] = []
-    outside: list[str] = []
-    failed: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: errors.append(msg.text) if msg.type == "error" else None,
-    )
-
-    def on_request(request):
-        host = urlparse(request.url).hostname
-        if request.url.startswith("http") and host not in ("127.0.0.1", "localhost"):
-            outside.append(request.url)
-
-    page.on("request", on_request)
-    page.on("requestfailed", lambda req: failed.append(req.url))
+    page.set_default_timeout(180_000)
+    watch = Watch(page)
     page.goto(site_url + path, wait_until="load")
-    page.wait_for_function(
-        "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-        timeout=30_000,
-    )
-    typeset = page.evaluate(
-        "() => MathJax.startup.promise.then("
-        "() => document.querySelectorAll('mjx-container').length)"
-    )
+    typeset = wait_for_maths(page)
     leftover_tex = page.evaluate(
         "() => Array.from(document.querySelectorAll('.math'))"
         ".filter(el => !el.querySelector('mjx-container')).length"
@@ -184,6 +102,4 @@ def test_page_renders_offline(browser, site_url, label, path, min_images):
     broken = [src for src, ok in images if not ok]
     assert not broken, f"{label}: images failed to load: {broken}"
     assert len(images) >= min_images, f"{label}: expected >= {min_images} images"
-    assert not errors, f"{label}: JavaScript errors: {errors}"
-    assert not outside, f"{label}: requests left the machine: {outside}"
-    assert not failed, f"{label}: failed requests: {failed}"
+    watch.assert_clean(label)

@@ -19,7 +19,7 @@ import ipywidgets as w
 import matplotlib.pyplot as plt
 from IPython.display import display
 
-from ..plotting._style import figure_png
+from ..plotting._style import alt_text, figure_png
 
 __all__ = ["show", "live_figure"]
 
@@ -33,6 +33,7 @@ def show(widget, static_figure, title: str) -> None:
     values that would make the saved notebook output unstable.
     """
     png = figure_png(static_figure)
+    alt = alt_text(static_figure)
     plt.close(static_figure)
     bundle = {
         "text/plain": f"[interactive: {title}; run this notebook to use it]",
@@ -43,7 +44,7 @@ def show(widget, static_figure, title: str) -> None:
         view = view[0]
     if WIDGET_MIME in view:
         bundle[WIDGET_MIME] = view[WIDGET_MIME]
-    display(bundle, raw=True)
+    display(bundle, raw=True, metadata={"image/png": {"alt": alt}})
 
 
 def _render(draw: Callable, values: Mapping) -> bytes:
