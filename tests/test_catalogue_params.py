@@ -1,0 +1,201 @@
+"""Chapter 08: realistic wrong answers for each checker, and equivalent right ones."""
+
+import math
+
+import pytest
+from _catalogue import (
+    Wrong,
+    assert_accepted,
+    assert_catalogue_size,
+    assert_rejected,
+    equivalent_params,
+    wrong_params,
+)
+
+from nanogpt_lib.checks.params import (
+    check_embedding_share,
+    check_kv_cache_bytes,
+    check_max_layers,
+    check_params_per_block,
+)
+
+
+def per_block(attn_w=4, attn_b=4, mlp_w=8, mlp_b=5, ln=4):
+    """Parameter count of one block from its parts, in C^2 and C units."""
+    return lambda C: (attn_w + mlp_w) * C * C + (attn_b + mlp_b + ln) * C
+
+
+def per_block_by_layer(C):  # equivalent: layer by layer, (in + 1) * out
+    def linear(n_in, n_out):
+        return (n_in + 1) * n_out
+
+    return linear(C, 3 * C) + linear(C, C) + linear(C, 4 * C) + linear(4 * C, C) + 4 * C
+
+
+def total(
+    L, C, V, T, *, ln_f=2, wpe=True, head=0, blocks=lambda C: 12 * C * C + 13 * C
+):
+    return V * C + (T * C if wpe else 0) + L * blocks(C) + ln_f * C + head * V * C
+
+
+def share_with(top=lambda L, C, V, T: V * C, **kw):
+    return lambda L, C, V, T: top(L, C, V, T) / total(L, C, V, T, **kw)
+
+
+def share_fraction(L, C, V, T):  # equivalent: wte over the sum of named parts
+    parts = {
+        "wte": V * C,
+        "wpe": T * C,
+        "blocks": L * per_block_by_layer(C),
+        "ln_f": 2 * C,
+    }
+    return parts["wte"] / sum(parts.values())
+
+
+def kv_with(factor=2, layers=True, per_byte=8, tokens=lambda T: T, unit=1):
+    def fn(L, C, T, bits):
+        return factor * (L if layers else 1) * C * tokens(T) * bits // per_byte / unit
+
+    return fn
+
+
+def kv_float(n_layer, n_embd, n_tokens, bits):  # equivalent: a float, bytes per value
+    bytes_per_value = bits / 8
+    return 2.0 * n_layer * n_tokens * n_embd * bytes_per_value
+
+
+def layers_with(
+    fixed=lambda C, V, T: (V + T + 2) * C,
+    per=lambda C: 12 * C * C + 13 * C,
+    rounding=math.floor,
+    bytes_scale=1,
+    clamp=True,
+):
+    def fn(C, M, V, T, b):
+        b = b * bytes_scale
+        n = rounding((M - b * fixed(C, V, T)) / (b * per(C)))
+        return max(int(n), 0) if clamp else int(n)
+
+    return fn
+
+
+def layers_loop(C, M, V, T, b):  # equivalent: add layers while the next one fits
+    n = 0
+    while b * ((V + T + 2) * C + (n + 1) * (12 * C * C + 13 * C)) <= M:
+        n += 1
+    return n
+
+
+CATALOGUE = {
+    check_params_per_block: [
+        Wrong("no biases", per_block(attn_b=0, mlp_b=0), "no-biases", "biases"),
+        Wrong("no LayerNorms", per_block(ln=0), "no-layernorms", "LayerNorms"),
+        Wrong(
+            "weights only",
+            per_block(attn_b=0, mlp_b=0, ln=0),
+            "weights-only",
+            "weight matrices",
+        ),
+        Wrong("c_attn bias C", per_block(attn_b=2), "attn-bias-c-not-3c", "3C"),
+        Wrong(
+            "LayerNorm weight only", per_block(ln=2), "attn-bias-c-not-3c", "LayerNorm"
+        ),
+        Wrong("no c_proj", per_block(attn_w=3, attn_b=3), "no-attn-proj", "c_proj"),
+        Wrong("MLP C wide", per_block(mlp_w=2, mlp_b=2), "mlp-2x", "4x wide"),
+        Wrong(
+            "one MLP matrix",
+            per_block(mlp_w=4, mlp_b=4),
+            "one-mlp-matrix",
+            "two matrices",
+        ),
+        Wrong("ln_f counted", per_block(ln=6), "ln-f-in-block", "ln_f"),
+        Wrong(
+            "c_attn C x C", per_block(attn_w=2, attn_b=2), "qkv-one-matrix", "C x 3C"
+        ),
+        Wrong("12 heads", lambda C: 12 * C * C + 13 * C + 12, None),
+    ],
+    check_embedding_share: [
+        Wrong("head twice", share_with(head=1), "head-counted-twice", "tied"),
+        Wrong(
+            "wte + wpe",
+            share_with(top=lambda L, C, V, T: (V + T) * C),
+            "wpe-in-share",
+            "not the position",
+        ),
+        Wrong("percent", lambda *d: 100 * share_with()(*d), "percentage", "fraction"),
+        Wrong(
+            "12 C^2 only",
+            share_with(ln_f=0, wpe=False, blocks=lambda C: 12 * C * C),
+            "total-incomplete",
+            "every trainable",
+        ),
+        Wrong("no ln_f", share_with(ln_f=0), "total-no-ln-f", "ln_f"),
+        Wrong("no wpe", share_with(wpe=False), "total-no-wpe", "wpe"),
+        Wrong("complement", lambda *d: 1 - share_with()(*d), "complement", "1 minus"),
+        Wrong("L + 1 blocks", lambda L, C, V, T: share_with()(L + 1, C, V, T), None),
+    ],
+    check_kv_cache_bytes: [
+        Wrong("bits", kv_with(per_byte=1), "bits-not-bytes", "Bits are not bytes"),
+        Wrong("keys only", kv_with(factor=1), "no-factor-2", "factor 2"),
+        Wrong("one layer", kv_with(layers=False), "no-layers", "layers"),
+        Wrong(
+            "T^2", kv_with(tokens=lambda T: T * T), "quadratic-in-tokens", "linearly"
+        ),
+        Wrong("GB", kv_with(unit=1e9), "gigabytes", "gigabytes"),
+        Wrong("GiB", kv_with(unit=2**30), "gibibytes", "gibibytes"),
+        Wrong("T + 1", kv_with(tokens=lambda T: T + 1), None),
+    ],
+    check_max_layers: [
+        Wrong(
+            "no ln_f", layers_with(fixed=lambda C, V, T: (V + T) * C), "no-ln-f", "ln_f"
+        ),
+        Wrong(
+            "no wpe", layers_with(fixed=lambda C, V, T: (V + 2) * C), "no-wpe", "wpe"
+        ),
+        Wrong(
+            "round()", layers_with(rounding=round), "rounds-to-nearest", "Round down"
+        ),
+        Wrong("ceil", layers_with(rounding=math.ceil), "rounds-up", "Round down"),
+        Wrong(
+            "bits", layers_with(bytes_scale=8), "bits-not-bytes", "Bits are not bytes"
+        ),
+        Wrong(
+            "no embeddings",
+            layers_with(fixed=lambda C, V, T: 0),
+            "embeddings-ignored",
+            "embeddings take memory",
+        ),
+        Wrong(
+            "head twice",
+            layers_with(fixed=lambda C, V, T: (2 * V + T + 2) * C),
+            "tied-head-twice",
+            "tied",
+        ),
+        Wrong("negative", layers_with(clamp=False), "negative", "0 layers"),
+        Wrong(
+            "12 C^2", layers_with(per=lambda C: 12 * C * C), "no-small-params", "13 C"
+        ),
+        Wrong("one layer too few", lambda *a: max(layers_with()(*a) - 1, 0), None),
+    ],
+}
+
+EQUIVALENT = {
+    check_params_per_block: [per_block(), per_block_by_layer],
+    check_embedding_share: [share_with(), share_fraction],
+    check_kv_cache_bytes: [kv_with(), kv_float],
+    check_max_layers: [layers_with(), layers_loop],
+}
+
+
+@pytest.mark.parametrize("checker, wrong", wrong_params(CATALOGUE))
+def test_wrong_answer_is_rejected(checker, wrong):
+    assert_rejected(checker, wrong)
+
+
+@pytest.mark.parametrize("checker, fn", equivalent_params(EQUIVALENT))
+def test_equivalent_answer_passes(checker, fn, capsys):
+    assert_accepted(checker, fn, capsys)
+
+
+def test_catalogue_size():
+    assert_catalogue_size(CATALOGUE, EQUIVALENT)
