@@ -330,7 +330,33 @@ def test_sort_correct_agrees_with_greedy_generation():
     assert 0 < fast.sum() < 729  # a mix, so the comparison means something
     assert history["eval_step"].tolist() == [20, 40]
     assert len(history["loss"]) == 40
-    assert history["train_correct"][-1] + history["test_correct"][-1] == fast.sum()
+    train_idx, test_idx = tr.sort_split()
+    assert history["train_correct"][-1] == fast[train_idx].sum()
+    assert history["held_out_correct"] == fast[test_idx].sum()
+    assert "test_correct" not in history  # held out: measured once, after training
+
+
+def test_train_sorter_stops_on_the_training_split_alone(monkeypatch):
+    """The stop rule reads only training inputs and needs `patience` checks in a row."""
+    cfg = gpt.get_config("nano-sorter")
+    train_idx, test_idx = tr.sort_split()
+    seen = []
+    # Pretend every training input is sorted at checks 2, 4, 5 and 6 (not 3).
+    script = iter([False, True, False, True, True, True, True])
+
+    def fake_sort_correct(params, cfg, inputs=None):
+        seen.append(len(inputs))
+        if len(inputs) == len(test_idx):
+            return np.zeros(len(inputs), dtype=bool)  # the held-out measurement
+        return np.full(len(inputs), next(script))
+
+    monkeypatch.setattr(tr, "sort_correct", fake_sort_correct)
+    _, history = tr.train_sorter(cfg, seed=0, max_steps=40, eval_every=5, patience=2)
+    assert history["eval_step"].tolist() == [5, 10, 15, 20, 25]
+    assert history["train_correct"].tolist() == [0, 547, 0, 547, 547]
+    assert history["held_out_correct"] == 0
+    # five checks on the 547 training inputs, then one held-out measurement
+    assert seen == [len(train_idx)] * 5 + [len(test_idx)]
 
 
 def test_train_sorter_is_reproducible_from_its_seed():
@@ -349,6 +375,8 @@ def test_train_sorter_rejects_bad_settings():
         tr.train_sorter(gpt.get_config("gpt2"), max_steps=1)
     with pytest.raises(ValueError, match="max_steps must be >= 1"):
         tr.train_sorter(max_steps=0)
+    with pytest.raises(ValueError, match="patience must be >= 1"):
+        tr.train_sorter(patience=0)
 
 
 def _torch_loss(torch, params, ids, targets, cfg):

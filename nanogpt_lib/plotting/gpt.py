@@ -292,7 +292,11 @@ def plot_kv_cost(lengths, without, with_cache, *, title: str = ""):
 
 
 def plot_loss_curve(loss, eval_steps, train_correct, test_correct, *, n_train, n_test):
-    """Left: the training loss per step (log y). Right: sorted inputs per check."""
+    """Left: the training loss per step (log y). Right: sorted inputs per check.
+
+    `test_correct` is one count per check, or a single count measured once after
+    training (drawn as one marker at the last step).
+    """
     loss = np.asarray(loss, dtype=float)
     fig = new_figure(9.0, 3.2)
     left, right = fig.subplots(1, 2)
@@ -310,13 +314,15 @@ def plot_loss_curve(loss, eval_steps, train_correct, test_correct, *, n_train, n
         marker="o",
         label=f"training inputs ({n_train})",
     )
+    once = np.ndim(test_correct) == 0
     right.plot(
-        eval_steps,
-        np.asarray(test_correct) / n_test,
+        np.asarray(eval_steps)[-1:] if once else eval_steps,
+        np.atleast_1d(np.asarray(test_correct)) / n_test,
         color=OKABE_ITO[1],
         marker="s",
         linestyle="--",
-        label=f"held-out inputs ({n_test})",
+        label=f"held-out inputs ({n_test})"
+        + (", once, after training" if once else ""),
     )
     right.set_ylim(0, 1.05)
     right.set_xlabel("step")
