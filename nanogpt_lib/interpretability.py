@@ -24,7 +24,7 @@ import numpy as np
 
 from .attention import attention
 from .embedding import check_ids, position_embedding, token_embedding
-from .gpt import GPTConfig, forward
+from .gpt import GPTConfig
 from .layernorm import layer_norm
 from .linear import linear
 from .mlp import mlp
@@ -39,6 +39,7 @@ __all__ = [
     "forward_with_heads",
     "ablation_losses",
     "previous_token_scores",
+    "line_start_keys",
     "induction_scores",
     "attention_share",
     "repeated_random_tokens",
@@ -55,12 +56,8 @@ def _unembed(params: dict, cfg: GPTConfig, x: np.ndarray) -> np.ndarray:
     return _ln(x, params["ln_f"]) @ w_u.T  # (..., C) @ (C, V) -> (..., V)
 
 
-def _run(params: dict, ids, cfg: GPTConfig, edit=None, keep_patterns: bool = False):
-    """The forward pass block by block, with an optional edit of each head's output.
-
-    Shapes: ids (..., T) -> (streams (L+1, ..., T, C), patterns or None).
-    edit(layer, heads) receives heads (..., H, T, D) and returns what replaces them.
-    """
+def _embed(params: dict, ids, cfg: GPTConfig) -> np.ndarray:
+    """Validated ids -> the stream entering block 0, wte[ids] + wpe[:T]."""
     if not isinstance(cfg, GPTConfig):
         raise TypeError(f"cfg must be a GPTConfig, got {type(cfg).__name__}")
     ids = check_ids(ids, cfg.vocab_size)
@@ -69,10 +66,28 @@ def _run(params: dict, ids, cfg: GPTConfig, edit=None, keep_patterns: bool = Fal
         raise ValueError(
             f"ids must have at most block_size = {cfg.block_size} tokens, got T = {T}"
         )
-    x = token_embedding(ids, params["wte"]) + position_embedding(params["wpe"], T)
+    return token_embedding(ids, params["wte"]) + position_embedding(params["wpe"], T)
+
+
+def _blocks(
+    params: dict,
+    x: np.ndarray,
+    cfg: GPTConfig,
+    *,
+    first: int = 0,
+    edit=None,
+    keep_patterns: bool = False,
+):
+    """Run blocks first..L-1 on the stream x, with an optional edit of head outputs.
+
+    Shapes: x (..., T, C) -> (streams (L+1-first, ..., T, C) with x first,
+    patterns (L-first, ..., H, T, T) or None).
+    edit(layer, heads) receives heads (..., H, T, D) and returns what replaces them.
+    """
     streams, patterns = [x], []
     C = cfg.n_embd
-    for layer, p in enumerate(params["h"]):
+    for layer in range(first, cfg.n_layer):
+        p = params["h"][layer]
         qkv = linear(_ln(x, p["ln_1"]), p["attn"]["c_attn"])  # (..., T, 3C)
         q = split_heads(qkv[..., :C], cfg.n_head)  # (..., T, C) -> (..., H, T, D)
         k = split_heads(qkv[..., C : 2 * C], cfg.n_head)
@@ -87,6 +102,13 @@ def _run(params: dict, ids, cfg: GPTConfig, edit=None, keep_patterns: bool = Fal
         x = x + mlp(_ln(x, p["ln_2"]), p["mlp"])
         streams.append(x)
     return np.stack(streams), (np.stack(patterns) if keep_patterns else None)
+
+
+def _run(params: dict, ids, cfg: GPTConfig, edit=None, keep_patterns: bool = False):
+    """The forward pass block by block (see _blocks), from token ids."""
+    return _blocks(
+        params, _embed(params, ids, cfg), cfg, edit=edit, keep_patterns=keep_patterns
+    )
 
 
 def residual_streams(params: dict, ids, cfg: GPTConfig) -> np.ndarray:
@@ -237,15 +259,24 @@ def ablation_losses(
             f"windows must have shape (B, T + 1) with T >= 1, got {w.shape}"
         )
     x, y = w[:, :-1], w[:, 1:]
+    streams, _ = _run(params, x, cfg)
     means = head_means(params, x, cfg) if mode == "mean" else None
-    base = float(next_token_scores(forward(params, x, cfg)[None], y)[0][0])
+    base = float(next_token_scores(_unembed(params, cfg, streams[-1:]), y)[0][0])
     losses = np.zeros((cfg.n_layer, cfg.n_head))
     for layer in range(cfg.n_layer):
         for h in range(cfg.n_head):
-            mask = np.ones((cfg.n_layer, cfg.n_head), dtype=bool)
-            mask[layer, h] = False
-            logits = forward_with_heads(params, x, cfg, mask, means=means)
-            losses[layer, h] = next_token_scores(logits[None], y)[0][0]
+
+            def edit(i, heads, layer=layer, h=h):
+                if i != layer:
+                    return heads
+                out = heads.copy()
+                out[..., h, :, :] = 0.0 if means is None else means[layer, h]
+                return out
+
+            # blocks before `layer` are unchanged: start from the stream there
+            ablated, _ = _blocks(params, streams[layer], cfg, first=layer, edit=edit)
+            logits = _unembed(params, cfg, ablated[-1:])
+            losses[layer, h] = next_token_scores(logits, y)[0][0]
     return base, losses
 
 
@@ -285,6 +316,28 @@ def previous_token_scores(patterns) -> np.ndarray:
     keys = np.zeros((T, T), dtype=bool)
     keys[np.arange(1, T), np.arange(T - 1)] = True
     return attention_share(p, np.broadcast_to(keys, (p.shape[1], T, T)))
+
+
+def line_start_keys(ids, newline: int) -> np.ndarray:
+    """For each query, the key that starts its line: the one right after a newline.
+
+    Shapes: ids (..., T) -> (..., T, T) bool; keys[..., t, s] is True when s is
+    the latest position <= t that follows a newline. Queries on the first line
+    of the window (no newline before them) mark nothing.
+    Worked example: ids "ab\ncd" (newline = "\n") marks (3, 3) and (4, 3).
+    """
+    ids = np.asarray(ids)
+    if ids.ndim < 1 or ids.dtype.kind not in "iu":
+        raise ValueError(
+            f"ids must be an integer array (..., T), got {ids.dtype} {ids.shape}"
+        )
+    T = ids.shape[-1]
+    pos = np.arange(T)
+    after_newline = np.zeros(ids.shape, dtype=bool)
+    after_newline[..., 1:] = ids[..., :-1] == newline
+    # the latest line start at or before each position (-1: none yet)
+    start = np.maximum.accumulate(np.where(after_newline, pos, -1), axis=-1)
+    return (pos == start[..., None]) & (start[..., None] >= 0)  # (..., T, T)
 
 
 def induction_scores(patterns, period: int) -> np.ndarray:

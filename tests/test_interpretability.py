@@ -153,3 +153,28 @@ def test_repeated_random_tokens(rng):
 def test_bad_input_names_the_argument(params, call, error, match):
     with pytest.raises(error, match=match):
         call(params)
+
+
+def test_line_start_keys_worked_example_and_batch():
+    ids = np.array([0, 1, 9, 2, 3, 9, 9, 4])  # 9 is the newline
+    keys = interp.line_start_keys(ids, 9)
+    marked = sorted(zip(*np.nonzero(keys), strict=True))
+    assert marked == [(3, 3), (4, 3), (5, 3), (6, 6), (7, 7)]
+    batch = interp.line_start_keys(np.stack([ids, ids[::-1]]), 9)
+    np.testing.assert_array_equal(batch[0], keys)
+    assert batch.shape == (2, 8, 8)
+
+
+def test_ablation_losses_equal_a_full_forward_with_that_head_removed(params, rng):
+    windows = rng.integers(0, 11, size=(3, 9))
+    x, y = windows[:, :-1], windows[:, 1:]
+    for mode in ("mean", "zero"):
+        base, losses = interp.ablation_losses(params, windows, CFG, mode=mode)
+        means = interp.head_means(params, x, CFG) if mode == "mean" else None
+        mask = np.ones((2, 2), dtype=bool)
+        mask[1, 1] = False
+        logits = interp.forward_with_heads(params, x, CFG, mask, means=means)
+        want = interp.next_token_scores(logits[None], y)[0][0]
+        assert losses[1, 1] == pytest.approx(want, rel=1e-5)
+        full = interp.next_token_scores(forward(params, x, CFG)[None], y)[0][0]
+        assert base == pytest.approx(full, rel=1e-5)

@@ -167,7 +167,7 @@ def _as_mask_list(answer):
 
 
 def _line_ref(ids, newline):
-    return _line_keys(ids, newline)
+    return lib.line_start_keys(np.asarray(ids), newline)
 
 
 def check_line_start_keys(candidate) -> None:
@@ -223,6 +223,7 @@ def check_line_start_keys(candidate) -> None:
         cases,
         mistakes,
         normalise=_as_mask_list,
+        forbid=[lib.line_start_keys],
     )
 
 
