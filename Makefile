@@ -1,6 +1,7 @@
 # Two commands for a fresh machine (see README):
 #   make book   set up .venv with pinned versions and build the HTML book into _build/html
-#   make test   set up .venv (plus the test oracles) and run every test
+#   make test   set up .venv (plus the test oracles) and run every test, then the
+#               unit tests and notebooks under Python 3.12 and 3.13 and two CPU kernels
 #   make student  (for instructors) write student notebooks to _build/student
 PYTHON ?= python3
 VENV ?= .venv
@@ -26,11 +27,30 @@ $(BIN)/.oracles: $(BIN)/.installed requirements-oracles.txt
 book: $(BIN)/.installed
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
+# make test, in three timed parts:
+#   1. the main Python: ruff, the classroom check, every test and nbval over every
+#      notebook with the machine's own OpenBLAS kernel (or OPENBLAS_CORETYPE if set);
+#   2. Python 3.12 (pyenv or python3.12) with OPENBLAS_CORETYPE=Sandybridge;
+#   3. Python 3.13 with OPENBLAS_CORETYPE=Haswell.
+# Parts 2 and 3 run the unit tests and nbval in .venv-3.12/.venv-3.13 (no torch:
+# the oracle tests skip); without that Python they say "skipped" and still run
+# nbval with their kernel under the main Python, so both kernels are always tested.
+OTHER_PYTHONS ?= 3.12:Sandybridge 3.13:Haswell
+
 test: $(BIN)/.oracles
-	$(BIN)/ruff check nanogpt_lib tests benchmarks scripts book/_ext
-	$(BIN)/python -m nanogpt_lib.classroom check notebooks/
+	@start=$$(date +%s); status=0; \
+	$(BIN)/ruff check nanogpt_lib tests benchmarks scripts book/_ext || status=1; \
+	$(BIN)/python -m nanogpt_lib.classroom check notebooks/ || status=1; \
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
+		--nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS) || status=1; \
+	echo "== part took $$(( $$(date +%s) - start )) s (main Python $$($(BIN)/python \
+		-c 'import platform; print(platform.python_version())'), kernel \
+		$${OPENBLAS_CORETYPE:-machine default})"; \
+	exit $$status
+	@status=0; for pair in $(OTHER_PYTHONS); do \
+		VENV=$(VENV) .ci/other_python.sh $${pair%%:*} $${pair#*:} $(PYTEST_ARGS) \
+			|| status=1; \
+	done; exit $$status
 
 student: $(BIN)/.installed
 	$(BIN)/python -m nanogpt_lib.classroom student notebooks/ _build/student
