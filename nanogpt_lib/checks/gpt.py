@@ -1,22 +1,23 @@
-"""Checkers for chapters 00 and 07 (the whole GPT) and appendix A1 (training it).
+"""Checkers for chapter 07's exercises (the whole GPT): one block, the output head,
+the whole forward pass and greedy generation.
 
-Chapter 00: the greedy pick of the next token, multiply-adds of a matrix product.
-Chapter 07: one block, the output head, the whole forward pass, greedy generation.
-Appendix A1: cross-entropy that skips ignored positions, one AdamW update.
+Chapter 00's checkers live in `big_picture`, appendix A1's in `training`; they are
+imported here too, so `from nanogpt_lib.checks.gpt import check_next_token` works.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .. import gpt as lib
 from ..gpt import GPTConfig, block, forward, generate, init_params
 from ..layernorm import layer_norm
-from ..mlp import mlp
 from ..multihead import multi_head_attention
 from ..softmax import softmax
-from ..train import adamw_step, cross_entropy
 from ._core import BadReturn, Case, Mistake, run_checks
+from .big_picture import check_matmul_macs, check_next_token
 from .mlp import BLOCK_MISTAKES
+from .training import check_adamw_step, check_cross_entropy
 
 __all__ = [
     "check_next_token",
@@ -66,101 +67,7 @@ def _attn(x, p, cfg):
     return multi_head_attention(x, p["attn"], cfg.n_head)
 
 
-# ------------------------------------------------------------------------ chapter 00
-
-
-def check_next_token(candidate) -> None:
-    """Check `candidate(logits)`: logits (T, V) -> the greedy next token id (int)."""
-    rng = np.random.default_rng(5)
-    cases = [
-        Case("sorter-like, T = 6, V = 3", (rng.standard_normal((6, 3)) * 2,)),
-        Case("T = 4, V = 10", (rng.standard_normal((4, 10)),)),
-        Case("one position (T = 1)", (np.array([[0.1, 2.0, -1.0, 0.5]]),)),
-        Case("negative logits", (np.array([[-5.0, -1.0], [-3.0, -4.0]]),)),
-    ]
-
-    def normalise(value):
-        arr = np.asarray(value)
-        if arr.shape != () or arr.dtype.kind not in "iu":
-            raise BadReturn(
-                "return one integer token id (e.g. int(np.argmax(...))), got "
-                f"{arr.dtype} of shape {arr.shape}"
-            )
-        return int(arr)
-
-    mistakes = [
-        Mistake(
-            "You used the first position's logits. The next token is predicted by "
-            "the last position: logits[-1].",
-            lambda lg: int(np.argmax(lg[0])),
-        ),
-        Mistake(
-            "np.argmax of the whole (T, V) array counts over T * V entries; take "
-            "the argmax of the last row only.",
-            lambda lg: int(np.argmax(lg)),
-        ),
-        Mistake(
-            "Greedy means the *largest* logit: argmax, not argmin.",
-            lambda lg: int(np.argmin(lg[-1])),
-        ),
-    ]
-    run_checks(
-        "check_next_token",
-        candidate,
-        lambda lg: int(np.argmax(lg[-1])),
-        cases,
-        mistakes,
-        normalise=normalise,
-    )
-
-
-def check_matmul_macs(candidate) -> None:
-    """Check `candidate(a_shape, b_shape)`: multiply-adds of (n, k) @ (k, m)."""
-    cases = [
-        Case("(6, 48) @ (48, 144)", ((6, 48), (48, 144))),
-        Case("(1, 768) @ (768, 50257)", ((1, 768), (768, 50257))),
-        Case("(3, 2) @ (2, 4)", ((3, 2), (2, 4))),
-        Case("a vector: (1, 5) @ (5, 1)", ((1, 5), (5, 1))),
-    ]
-
-    def normalise(value):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise BadReturn(f"return an int, got {type(value).__name__}")
-        return int(value)
-
-    mistakes = [
-        Mistake(
-            "That counts the outputs (n * m). Each of them is a dot product of "
-            "length k, so there are n * k * m multiply-adds.",
-            lambda a, b: a[0] * b[1],
-        ),
-        Mistake(
-            "That counts the inputs. Each of the n * m outputs needs k "
-            "multiply-adds: n * k * m.",
-            lambda a, b: a[0] * a[1] + b[0] * b[1],
-        ),
-        Mistake(
-            "That is the number of floating-point operations (a multiply and an "
-            "add each). Count one per multiply-add: n * k * m.",
-            lambda a, b: 2 * a[0] * a[1] * b[1],
-        ),
-    ]
-    run_checks(
-        "check_matmul_macs",
-        candidate,
-        lambda a, b: a[0] * a[1] * b[1],
-        cases,
-        mistakes,
-        normalise=normalise,
-    )
-
-
 # ------------------------------------------------------------------------ block
-
-
-def _no_layer_norm(x, p, cfg):
-    x = x + _attn(x, p, cfg)
-    return x + mlp(x, p["mlp"])
 
 
 def check_gpt_block(candidate) -> None:
@@ -184,15 +91,17 @@ def check_gpt_block(candidate) -> None:
     def with_cfg(wrong):
         return lambda x, p, cfg: wrong(x, p, cfg.n_head)
 
-    mistakes = [Mistake(m.hint, with_cfg(m.wrong)) for m in BLOCK_MISTAKES]
-    mistakes.append(
-        Mistake(
-            "The LayerNorms are missing: each sub-layer reads ln_1(x) or ln_2(x).",
-            _no_layer_norm,
-        )
-    )
+    mistakes = [Mistake(m.hint, with_cfg(m.wrong), id=m.id) for m in BLOCK_MISTAKES]
     run_checks(
-        "check_gpt_block", candidate, reference, cases, mistakes, rtol=1e-4, atol=1e-4
+        "check_gpt_block",
+        candidate,
+        reference,
+        cases,
+        mistakes,
+        rtol=1e-4,
+        atol=1e-4,
+        forbid=[lib.block],
+        keep_float32=True,
     )
 
 
@@ -229,25 +138,47 @@ def check_next_token_logits(candidate) -> None:
             "The final LayerNorm is missing: normalise with ln_f before the "
             "unembedding, ln_f(x) @ w_u.T.",
             lambda x, ln_f, w_u: x[-1] @ w_u.T,
+            id="no-ln-f",
         ),
         Mistake(
             "You used the first position's logits. The next token is predicted by "
             "the *last* position: take row -1, not row 0.",
             lambda x, ln_f, w_u: _ln(x, ln_f)[0] @ w_u.T,
+            id="first-position",
         ),
         Mistake(
             "Return the logits of the last position only, shape (V,): every row "
             "predicts a token, but only the last one is new.",
             lambda x, ln_f, w_u: _ln(x, ln_f) @ w_u.T,
+            id="all-positions",
         ),
         Mistake(
             "Return logits, not probabilities: softmax comes later, when a token "
             "is picked.",
             lambda x, ln_f, w_u: softmax(_ln(x, ln_f)[-1] @ w_u.T),
+            id="probabilities",
         ),
         Mistake(
             "Only the scale of ln_f was used: add its bias too, xhat * weight + bias.",
             lambda x, ln_f, w_u: layer_norm(x, ln_f["weight"])[-1] @ w_u.T,
+            id="no-ln-f-bias",
+        ),
+    ]
+    mistakes += [
+        Mistake(
+            "You averaged the positions: the next token is predicted from the last "
+            "position alone, row -1.",
+            lambda x, ln_f, w_u: _ln(x, ln_f).mean(axis=0) @ w_u.T,
+            id="mean-of-positions",
+        ),
+        Mistake(
+            "ln_f goes before the unembedding, on the stream: LayerNorm of the "
+            "logits is not the same thing.",
+            lambda x, ln_f, w_u: (
+                (x[-1] @ w_u.T - (x[-1] @ w_u.T).mean())
+                / np.sqrt((x[-1] @ w_u.T).var() + 1e-5)
+            ),
+            id="ln-after-unembed",
         ),
     ]
     run_checks(
@@ -258,6 +189,7 @@ def check_next_token_logits(candidate) -> None:
         mistakes,
         rtol=1e-4,
         atol=1e-4,
+        keep_float32=True,
     )
 
 
@@ -293,7 +225,9 @@ def _forward_cases() -> list[Case]:
 
 def _forward_variant(params, ids, cfg, *, pos=True, ln_f=True, head=None, blocks=None):
     x = params["wte"][ids]
-    if pos:
+    if pos == "by-id":
+        x = x + params["wpe"][ids]
+    elif pos:
         x = x + params["wpe"][: len(ids)]
     for p in params["h"] if blocks is None else blocks(params["h"]):
         x = block(x, p, cfg)
@@ -318,24 +252,54 @@ def check_gpt_forward(candidate) -> None:
             "The position vectors are missing: x = wte[ids] + wpe[:T]. Without them "
             "the model cannot tell CBA from ABC.",
             lambda p, i, c: _forward_variant(p, i, c, pos=False),
+            id="no-positions",
         ),
         Mistake(
             "The final LayerNorm is missing: apply ln_f after the last block and "
             "before the unembedding.",
             lambda p, i, c: _forward_variant(p, i, c, ln_f=False),
+            id="no-ln-f",
         ),
         Mistake(
             "This model has its own output matrix: when cfg.tied_head is False, "
             "unembed with params['lm_head'], not params['wte'].",
             lambda p, i, c: _forward_variant(p, i, c, head=p["wte"]),
+            id="wrong-head",
         ),
         Mistake(
             "Only the first block ran: loop over every block in params['h'].",
             lambda p, i, c: _forward_variant(p, i, c, blocks=lambda h: h[:1]),
+            id="first-block-only",
         ),
         Mistake(
             "The blocks ran in reverse order: h[0] reads the embeddings first.",
             lambda p, i, c: _forward_variant(p, i, c, blocks=lambda h: h[::-1]),
+            id="blocks-reversed",
+        ),
+    ]
+    mistakes += [
+        Mistake(
+            "Position vectors are picked by position 0..T-1, not by token id: "
+            "wpe[:T], not wpe[ids].",
+            lambda p, i, c: _forward_variant(p, i, c, pos="by-id"),
+            id="wpe-by-id",
+        ),
+        Mistake(
+            "Return the logits of every position, shape (T, V), not only the last "
+            "row: training needs them all.",
+            lambda p, i, c: _forward_variant(p, i, c)[-1],
+            id="last-only",
+        ),
+        Mistake(
+            "Return logits, not probabilities: no softmax at the end of forward.",
+            lambda p, i, c: softmax(_forward_variant(p, i, c)),
+            id="probabilities",
+        ),
+        Mistake(
+            "The last block is missing: loop over all of params['h'] "
+            "(range(len(h)), not range(len(h) - 1)).",
+            lambda p, i, c: _forward_variant(p, i, c, blocks=lambda h: h[:-1]),
+            id="last-block-missing",
         ),
     ]
     run_checks(
@@ -346,6 +310,8 @@ def check_gpt_forward(candidate) -> None:
         mistakes,
         rtol=1e-4,
         atol=1e-4,
+        forbid=[lib.forward],
+        keep_float32=True,
     )
 
 
@@ -362,11 +328,24 @@ def _as_ids(value) -> list[int]:
     return [int(i) for i in arr]
 
 
-def _greedy_variant(params, ids, cfg, n_new, *, append=True, row=-1, only_new=False):
+def _greedy_variant(
+    params,
+    ids,
+    cfg,
+    n_new,
+    *,
+    append=True,
+    row=-1,
+    only_new=False,
+    window=None,
+    steps=0,
+):
     seq = list(int(i) for i in ids)
     new = []
-    for _ in range(n_new):
+    for _ in range(n_new + steps):
         context = seq if append else list(int(i) for i in ids)
+        if window is not None:
+            context = context[-window(len(ids)) :]
         logits = forward(params, np.array(context), cfg)
         token = int(np.argmax(logits[row]))
         new.append(token)
@@ -380,9 +359,11 @@ def check_greedy_generate(candidate) -> None:
     tied = _small_cfg()
     noisy = _noisy_params(tied, 4)
     cases = [
+        # On CBACA the usual mistakes all give different sequences.
+        Case("the sorter, CBACA", (params_s, np.array([2, 1, 0, 2, 0]), cfg_s, 6)),
+        Case("random model, 4 new", (noisy, np.array([1, 3]), tied, 4)),
         Case("the sorter, CBABBC", (params_s, np.array([2, 1, 0, 1, 1, 2]), cfg_s, 6)),
         Case("the sorter, ACBCAA", (params_s, np.array([0, 2, 1, 2, 0, 0]), cfg_s, 6)),
-        Case("random model, 4 new", (noisy, np.array([1, 3]), tied, 4)),
         Case("n_new = 0 returns the prompt", (noisy, np.array([2, 2, 0]), tied, 0)),
     ]
 
@@ -394,15 +375,43 @@ def check_greedy_generate(candidate) -> None:
             "The chosen token was not appended: after each pick, add it to the "
             "sequence and run the model on the longer sequence.",
             lambda p, i, c, n: _greedy_variant(p, i, c, n, append=False),
+            id="not-appended",
         ),
         Mistake(
             "You used the first position's logits; the next token is predicted by "
             "the last position, logits[-1].",
             lambda p, i, c, n: _greedy_variant(p, i, c, n, row=0),
+            id="first-position",
         ),
         Mistake(
             "Return the prompt followed by the new tokens, not the new tokens alone.",
             lambda p, i, c, n: _greedy_variant(p, i, c, n, only_new=True),
+            id="new-only",
+        ),
+    ]
+    mistakes += [
+        Mistake(
+            "A sliding window of the prompt's length drops the start of the "
+            "sequence: run the model on everything so far, prompt and new tokens "
+            "(it fits: the prompt plus n_new stays within block_size).",
+            lambda p, i, c, n: _greedy_variant(p, i, c, n, window=lambda t: t),
+            id="sliding-window",
+        ),
+        Mistake(
+            "Without a KV cache the model must see the whole sequence at each "
+            "step, not only the last token.",
+            lambda p, i, c, n: _greedy_variant(p, i, c, n, window=lambda t: 1),
+            id="only-last-token",
+        ),
+        Mistake(
+            "Off by one: generate exactly n_new tokens (range(n_new)).",
+            lambda p, i, c, n: _greedy_variant(p, i, c, n, steps=-1),
+            id="one-too-few",
+        ),
+        Mistake(
+            "Off by one: generate exactly n_new tokens (range(n_new)).",
+            lambda p, i, c, n: _greedy_variant(p, i, c, n, steps=1),
+            id="one-too-many",
         ),
     ]
     run_checks(
@@ -412,206 +421,5 @@ def check_greedy_generate(candidate) -> None:
         cases,
         mistakes,
         normalise=_as_ids,
-    )
-
-
-# ------------------------------------------------------------------------ training
-
-
-def _ce_reference(logits, targets):
-    return float(cross_entropy(logits, targets)[0])
-
-
-def _ce_all_positions(logits, targets):
-    z = logits - logits.max(axis=-1, keepdims=True)
-    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
-    picked = np.take_along_axis(
-        logp, np.asarray(targets)[..., None] % logits.shape[-1], axis=-1
-    )
-    return float(-picked.mean())
-
-
-def _ce_wrong_count(logits, targets):
-    keep = np.asarray(targets) != -1
-    return _ce_reference(logits, targets) * keep.sum() / keep.size
-
-
-def _ce_no_max(logits, targets):
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        p = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
-        keep = np.asarray(targets) != -1
-        safe = np.where(keep, targets, 0)
-        picked = np.take_along_axis(p, safe[..., None], axis=-1)[..., 0]
-        return float(-(np.log(picked) * keep).sum() / keep.sum())
-
-
-def check_cross_entropy(candidate) -> None:
-    """Check `candidate(logits, targets)`: mean cross-entropy, targets -1 skipped."""
-    rng = np.random.default_rng(11)
-    logits = rng.standard_normal((4, 11, 3), dtype=np.float32) * np.float32(2.0)
-    targets = rng.integers(0, 3, size=(4, 11))
-    targets[:, :5] = -1
-    some = rng.integers(0, 3, size=(2, 6))
-    some[0, 1] = -1
-    cases = [
-        Case("4 sorting rows, first 5 targets ignored", (logits, targets)),
-        Case("nothing ignored", (logits[:2, 5:], targets[:2, 5:])),
-        Case(
-            "an ignored target inside a row",
-            (rng.standard_normal((2, 6, 3), dtype=np.float32), some),
-        ),
-        Case(
-            "large logits (1000)",
-            (
-                np.array(
-                    [[1000.0, 990.0, 980.0], [0.0, 1000.0, 0.0]], dtype=np.float32
-                ),
-                np.array([1, 1]),
-            ),
-        ),
-    ]
-    mistakes = [
-        Mistake(
-            "Targets of -1 must be skipped. numpy reads index -1 as the last class, "
-            "so they were scored as if the answer were C.",
-            _ce_all_positions,
-        ),
-        Mistake(
-            "Divide by the number of positions that count (targets != -1), not by "
-            "all positions.",
-            _ce_wrong_count,
-        ),
-        Mistake(
-            "Subtract each row's maximum before exp (or use log-sum-exp): exp(1000) "
-            "overflows.",
-            _ce_no_max,
-        ),
-        Mistake(
-            "Cross-entropy is minus the mean log-probability of the right token; "
-            "the sign is flipped.",
-            lambda lg, t: -_ce_reference(lg, t),
-        ),
-    ]
-    run_checks(
-        "check_cross_entropy",
-        candidate,
-        _ce_reference,
-        cases,
-        mistakes,
-        rtol=1e-4,
-        atol=1e-5,
-    )
-
-
-def _adamw_reference(w, g, m, v, step, lr, betas, eps, weight_decay, decay):
-    state = {"step": step - 1, "m": {"w": m}, "v": {"w": v}}
-    new, state = adamw_step(
-        {"w": w},
-        {"w": g},
-        state,
-        lr=lr,
-        betas=betas,
-        eps=eps,
-        weight_decay=weight_decay,
-        decay_mask={"w": decay},
-    )
-    return new["w"], state["m"]["w"], state["v"]["w"]
-
-
-def _adamw_variant(
-    w,
-    g,
-    m,
-    v,
-    step,
-    lr,
-    betas,
-    eps,
-    weight_decay,
-    decay,
-    *,
-    correct=True,
-    l2=False,
-    decay_no_lr=False,
-    no_sqrt=False,
-):
-    b1, b2 = betas
-    if l2 and decay:
-        g = g + weight_decay * w
-    m = b1 * m + (1 - b1) * g
-    v = b2 * v + (1 - b2) * g * g
-    m_hat = m / (1 - b1**step) if correct else m
-    v_hat = v / (1 - b2**step) if correct else v
-    if decay and not l2:
-        w = w * (1 - (weight_decay if decay_no_lr else lr * weight_decay))
-    root = v_hat if no_sqrt else np.sqrt(v_hat)
-    return w - lr * m_hat / (root + eps), m, v
-
-
-def check_adamw_step(candidate) -> None:
-    """Check `candidate(w, g, m, v, step, lr, betas, eps, weight_decay, decay)`.
-
-    Returns (new w, new m, new v); `step` counts this update (1 for the first).
-    """
-    rng = np.random.default_rng(12)
-
-    def arrays(shape):
-        w = rng.standard_normal(shape)
-        g = rng.standard_normal(shape)
-        m = 0.1 * rng.standard_normal(shape)
-        v = 0.1 * rng.random(shape)
-        return w, g, m, v
-
-    zeros = np.zeros(3)
-    w1, g1 = np.array([1.0, -2.0, 0.5]), np.array([0.5, 0.1, -0.3])
-    cases = [
-        Case(
-            "first step, decayed",
-            (w1, g1, zeros, zeros, 1, 0.1, (0.9, 0.95), 1e-8, 0.1, True),
-        ),
-        Case(
-            "step 7, decayed", (*arrays((4, 3)), 7, 1e-2, (0.9, 0.95), 1e-8, 0.1, True)
-        ),
-        Case(
-            "step 3, not decayed (a bias)",
-            (*arrays((5,)), 3, 1e-2, (0.9, 0.99), 1e-8, 0.1, False),
-        ),
-        Case(
-            "step 50, strong decay",
-            (*arrays((2, 2)), 50, 0.05, (0.8, 0.9), 1e-8, 0.5, True),
-        ),
-    ]
-    mistakes = [
-        Mistake(
-            "The bias correction is missing: divide m by 1 - beta1**step and v by "
-            "1 - beta2**step before the update.",
-            lambda *a: _adamw_variant(*a, correct=False),
-        ),
-        Mistake(
-            "That is Adam with L2 (decay added to the gradient). AdamW decouples "
-            "it: shrink the weight, w * (1 - lr * weight_decay), apart from m and v.",
-            lambda *a: _adamw_variant(*a, l2=True),
-        ),
-        Mistake(
-            "The decay factor is 1 - lr * weight_decay: the learning rate scales it.",
-            lambda *a: _adamw_variant(*a, decay_no_lr=True),
-        ),
-        Mistake(
-            "Divide by the square root of v_hat (plus eps), not by v_hat.",
-            lambda *a: _adamw_variant(*a, no_sqrt=True),
-        ),
-        Mistake(
-            "Only weights with decay=True are decayed; biases and LayerNorm "
-            "weights (decay=False) are not.",
-            lambda *a: _adamw_variant(*a[:-1], True),
-        ),
-    ]
-    run_checks(
-        "check_adamw_step",
-        candidate,
-        _adamw_reference,
-        cases,
-        mistakes,
-        rtol=1e-6,
-        atol=1e-9,
+        forbid=[lib.generate],
     )
