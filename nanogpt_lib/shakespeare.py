@@ -60,6 +60,7 @@ __all__ = [
     "TRAINING",
     "save_model",
     "load_model",
+    "training_history",
     "encode_prompt",
     "generate_text",
 ]
@@ -244,7 +245,9 @@ TRAINING = dict(
     repeat_fraction=0.125,
 )
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "shakespeare_char.npz"
-MODEL_SHA256 = "TO-BE-TRAINED"
+# Its training curve: (2, steps) float32, the loss and the learning rate per step.
+HISTORY_PATH = MODEL_PATH.with_name("shakespeare_char_history.npy")
+MODEL_SHA256 = "927a0531b4388ae8e843713a80a07c78626751f59a5135a904ee9c93c87e8536"
 _ALPHABET = "__alphabet__"  # the tokenizer's characters, as uint32 code points
 _CONFIG = "__config__"  # vocab_size, block_size, n_layer, n_head, n_embd
 
@@ -307,6 +310,15 @@ def load_model() -> tuple[GPTConfig, dict, CharTokenizer]:
     cfg, params, tokenizer = _shipped()
     copy = stored_like_init({k: v.copy() for k, v in flatten_params(params).items()})
     return cfg, unflatten_params(copy, cfg), tokenizer
+
+
+def training_history() -> dict[str, np.ndarray]:
+    """The shipped model's loss and learning rate at each training step.
+
+    Shapes: () -> {"loss": (steps,), "lr": (steps,)}, float32.
+    """
+    curve = np.load(HISTORY_PATH, allow_pickle=False)
+    return {"loss": curve[0], "lr": curve[1]}
 
 
 def encode_prompt(tokenizer: CharTokenizer, prompt: str, cfg: GPTConfig) -> np.ndarray:
