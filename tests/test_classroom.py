@@ -383,8 +383,13 @@ def test_student_notebook_leaves_the_original_alone():
 
 
 def test_graded_fails_an_unanswered_exercise_and_passes_a_right_one(capsys):
+    import numpy as np
+
     from nanogpt_lib.checks.softmax import check_entropy
-    from nanogpt_lib.softmax import entropy
+
+    def entropy(p):  # the library's entropy would trip the checker's tripwire
+        p = np.asarray(p, dtype=np.float64)
+        return float(-(p * np.log(np.where(p > 0, p, 1.0))).sum())
 
     def stub(p):
         raise NotImplementedError("Exercise ex-03-entropy: write your code here")
@@ -392,7 +397,7 @@ def test_graded_fails_an_unanswered_exercise_and_passes_a_right_one(capsys):
     with pytest.raises(AssertionError, match="not answered yet"):
         graded(check_entropy, stub)
     graded(check_entropy, entropy)
-    assert "check_entropy: all 3 cases passed." in capsys.readouterr().out
+    assert "check_entropy: all 4 cases passed." in capsys.readouterr().out
     with pytest.raises(AssertionError, match="expected"):
         graded(check_entropy, lambda p: -entropy(p))
 
