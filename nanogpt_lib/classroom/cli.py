@@ -41,6 +41,33 @@ def _cmd_check(args) -> int:
     return 0
 
 
+def _cmd_nbgrader(args) -> int:
+    from .course import write_course
+
+    written = write_course(args.notebooks, args.course_dir)
+    for path in written:
+        print(f"wrote {path}")
+    print(
+        f"{len(written)} assignment(s) and nbgrader_config.py in {args.course_dir}; "
+        f"next: cd {args.course_dir} && nbgrader generate_assignment <chapter>"
+    )
+    return 0
+
+
+def _cmd_quiz(args) -> int:
+    from .quizzes import load_quizzes, write_qti
+
+    if args.format == "list":
+        for chapter, quiz in load_quizzes(args.file).items():
+            print(f"{chapter}: {len(quiz.questions)} question(s), {quiz.title}")
+        return 0
+    written = write_qti(args.outdir, args.file)
+    for path in written:
+        print(f"wrote {path}")
+    print(f"{len(written)} QTI package(s) in {args.outdir}, one per chapter")
+    return 0
+
+
 def _cmd_grade(args) -> int:
     from .grading import grade_class, write_report
 
@@ -72,7 +99,9 @@ def _parser() -> argparse.ArgumentParser:
             "  python -m nanogpt_lib.classroom student "
             "notebooks/03_softmax_temperature.ipynb student/\n"
             "  python -m nanogpt_lib.classroom check notebooks/\n"
+            "  python -m nanogpt_lib.classroom nbgrader course/\n"
             "  python -m nanogpt_lib.classroom grade submissions/ --out report/\n"
+            "  python -m nanogpt_lib.classroom quiz qti quizzes/\n"
             "The teaching guide in the book explains the rest (nbgrader, Colab)."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -114,6 +143,26 @@ def _parser() -> argparse.ArgumentParser:
         help="folder of chapter notebooks, or one .ipynb",
     )
     check.set_defaults(run=_cmd_check)
+    nbg = sub.add_parser(
+        "nbgrader",
+        help="write an nbgrader course that autogrades every chapter",
+        description=(
+            "Write COURSE_DIR/source/<chapter>/<chapter>.ipynb for every chapter with "
+            "exercises, with nbgrader's cell metadata (solution cells as autograded "
+            "answers, checker cells as autograded tests worth the exercise's "
+            "difficulty, calling the checker through classroom.graded), and "
+            "COURSE_DIR/nbgrader_config.py. Nothing is written if any notebook "
+            "breaks the exercise pattern."
+        ),
+    )
+    nbg.add_argument("course_dir", metavar="COURSE_DIR", help="the course folder")
+    nbg.add_argument(
+        "--notebooks",
+        default="notebooks",
+        metavar="NOTEBOOKS",
+        help="the book's chapter notebooks, with solutions (default: notebooks)",
+    )
+    nbg.set_defaults(run=_cmd_nbgrader)
     grade = sub.add_parser(
         "grade",
         help="execute a class's notebooks and report each student's mistakes",
@@ -147,6 +196,26 @@ def _parser() -> argparse.ArgumentParser:
         help="time limit per notebook (default: 120)",
     )
     grade.set_defaults(run=_cmd_grade)
+    quiz = sub.add_parser(
+        "quiz",
+        help="export the self-check quizzes for an LMS (QTI), or list them",
+        description=(
+            "'quiz qti OUTDIR' writes OUTDIR/quiz_<chapter>.zip, a QTI 1.2 package "
+            "per chapter made by text2qti (pip install -r "
+            "requirements-classroom.txt), with its text2qti source next to it; "
+            "'quiz list' counts the questions per chapter. The questions are the "
+            "ones the book's quiz page shows."
+        ),
+    )
+    quiz.add_argument("format", choices=["qti", "list"], help="what to do")
+    quiz.add_argument("outdir", nargs="?", default="quizzes", metavar="OUTDIR")
+    quiz.add_argument(
+        "--file",
+        default="book/quizzes.yml",
+        metavar="YAML",
+        help="the quiz file (default: book/quizzes.yml)",
+    )
+    quiz.set_defaults(run=_cmd_quiz)
     return parser
 
 
