@@ -72,8 +72,10 @@ def check_causal_mask(candidate) -> None:
             id="not-additive",
         ),
         Mistake(
-            "Use -np.inf for hidden entries: a large negative number still leaves "
-            "a tiny weight and is not what the library (or PyTorch) uses.",
+            "Use -np.inf for hidden entries, as the exercise asks. A large finite "
+            "negative number such as -1e9 gives the same pattern (exp underflows to "
+            "exactly 0; GPT-2's own code masks with -1e10), but this mask is compared "
+            "entry by entry with the library's, which uses -inf.",
             lambda T: np.where(np.triu(np.ones((T, T)), 1) > 0, -1e9, 0.0),
             id="large-negative",
         ),

@@ -121,8 +121,10 @@ def plot_score_spread(dims, variances, max_raw, max_scaled):
 def plot_attention_cost(lengths, bytes_per_head, seconds):
     """Memory of one float32 pattern and the measured time of one head, against T.
 
-    The times are drawn only (never printed), relative to a T^2 line through the
-    largest measurement, so the figure's text does not depend on the machine.
+    Shapes: lengths, bytes_per_head, seconds (n,). The right panel draws the measured
+    seconds on log-log axes with the slope of each segment written beside it (2 means
+    time grows as T^2) and a dashed slope-2 guide fitted to all points, not pinned to
+    any one of them.
     """
     lengths = np.asarray(lengths, dtype=float)
     seconds = np.asarray(seconds, dtype=float)
@@ -135,19 +137,33 @@ def plot_attention_cost(lengths, bytes_per_head, seconds):
     left.set_yscale("log", base=2)
     left.set_xlabel("tokens T")
     left.set_ylabel("MiB for one T x T pattern")
-    relative = seconds / seconds[-1]
-    right.plot(lengths, relative, marker="o", color=OKABE_ITO[5], label="measured")
+    log_t, log_s = np.log2(lengths), np.log2(seconds)
+    right.plot(lengths, seconds, marker="o", color=OKABE_ITO[5], label="measured")
+    offset = np.mean(log_s - 2 * log_t)  # least-squares fit of a slope-2 line
     right.plot(
         lengths,
-        (lengths / lengths[-1]) ** 2,
+        2.0 ** (2 * log_t + offset),
         linestyle="--",
         color=OKABE_ITO[7],
-        label="T$^2$",
+        label="T$^2$ (fitted)",
     )
+    slopes = np.diff(log_s) / np.diff(log_t)
+    for i, slope in enumerate(slopes):
+        right.annotate(
+            f"{slope:.1f}",
+            (
+                2.0 ** ((log_t[i] + log_t[i + 1]) / 2),
+                2.0 ** ((log_s[i] + log_s[i + 1]) / 2),
+            ),
+            textcoords="offset points",
+            xytext=(-4, 6),
+            ha="right",
+            fontsize=7,
+        )
     right.set_xscale("log", base=2)
-    right.set_yscale("log", base=2)
+    right.set_yscale("log")
     right.set_xlabel("tokens T")
-    right.set_ylabel("time / time at largest T")
+    right.set_ylabel("seconds, one head")
     right.legend(fontsize=8)
     return fig
 
