@@ -24,6 +24,7 @@ __all__ = [
     "plot_kv_cost",
     "plot_loss_curve",
     "plot_pattern_comparison",
+    "plot_architecture",
 ]
 
 
@@ -354,3 +355,178 @@ def plot_pattern_comparison(
             ax.set_title(f"{name}: layer {layer}, head {h}", fontsize=8)
     fig.colorbar(image, ax=axes, shrink=0.6, label="attention weight")
     return fig
+
+
+_ARCH_BOXES = (  # (label, colour index), drawn bottom to top
+    ("token ids, T of them", 7),
+    ("token embedding wte[id]  +  position embedding wpe[t]", 0),
+    ("LayerNorm ln_1", 4),
+    ("self-attention: H heads of size D (positions exchange information)", 1),
+    ("LayerNorm ln_2", 4),
+    ("MLP: C -> F = 4C -> C, GELU (each position alone)", 2),
+    ("final LayerNorm ln_f", 4),
+    ("unembedding W_U (C x V): one logit per vocabulary token", 0),
+    ("softmax: probabilities of the next token", 3),
+)
+
+
+def _architecture_rows(configs) -> list[list[str]]:
+    from ..params import count_params
+
+    rows = []
+    for name, cfg in configs.items():
+        head = "tied to wte" if cfg.tied_head else "own matrix"
+        rows.append(
+            [
+                name,
+                f"{cfg.n_layer}",
+                f"{cfg.n_embd:,}",
+                f"{cfg.n_head} x {cfg.head_size}",
+                f"{cfg.vocab_size:,}",
+                f"{cfg.block_size:,}",
+                head,
+                f"{count_params(cfg):,}",
+            ]
+        )
+    return rows
+
+
+def plot_architecture(configs):
+    """The whole GPT as one labelled diagram, with a table of sizes per model.
+
+    Shapes: configs maps a model name to its GPTConfig (e.g. sorter, GPT-2, GPT-3).
+    Bottom to top: embeddings, L blocks (attention and MLP, each reading a LayerNorm
+    and adding to the residual stream), final LayerNorm, unembedding, softmax.
+    """
+    from ._style import set_alt
+
+    fig = new_figure(8.6, 6.4)
+    ax_fig, ax_tab = fig.subplots(
+        2, 1, gridspec_kw={"height_ratios": [4.2, 1.0]}, squeeze=True
+    )
+    ax = ax_fig
+    ax.set_xlim(0, 10)
+    ax.set_ylim(-0.2, 10.2)
+    ax.axis("off")
+    ys = [0.3, 1.35, 2.6, 3.55, 4.7, 5.65, 7.05, 8.0, 9.0]
+    box_x, box_w, box_h = 2.2, 7.4, 0.62
+    for (label, colour), y in zip(_ARCH_BOXES, ys, strict=True):
+        ax.add_patch(_box(box_x, y, box_w, box_h, OKABE_ITO[colour], alpha=0.18))
+        ax.text(
+            box_x + box_w / 2,
+            y + box_h / 2,
+            label,
+            ha="center",
+            va="center",
+            fontsize=8.5,
+        )
+    # the residual stream: from the embeddings up to ln_f, on the left
+    stream_x = 1.3
+    mid = box_h / 2
+    ax.plot(
+        [box_x, stream_x, stream_x],
+        [1.35 + mid, 1.35 + mid, 2.3],
+        color=OKABE_ITO[5],
+        lw=2.5,
+    )
+    ax.annotate(
+        "",
+        xy=(box_x, 7.05 + mid),
+        xytext=(stream_x - 0.01, 7.05 + mid),
+        arrowprops={"arrowstyle": "->", "lw": 2.5, "color": OKABE_ITO[5]},
+    )
+    ax.plot([stream_x, stream_x], [2.3, 7.05 + mid], color=OKABE_ITO[5], lw=2.5)
+    ax.text(
+        stream_x - 0.15,
+        4.3,
+        "residual stream x: (T, C)",
+        rotation=90,
+        ha="right",
+        va="center",
+        fontsize=8.5,
+        color=OKABE_ITO[5],
+    )
+    for y_read, y_add in [(2.6, 3.55), (4.7, 5.65)]:  # read a LayerNorm, add back
+        ax.annotate(
+            "",
+            xy=(box_x, y_read + box_h / 2),
+            xytext=(stream_x, y_read + box_h / 2),
+            arrowprops={"arrowstyle": "->", "color": "0.3"},
+        )
+        ax.annotate(
+            "",
+            xy=(stream_x, y_add + box_h / 2),
+            xytext=(box_x, y_add + box_h / 2),
+            arrowprops={"arrowstyle": "->", "color": "0.3"},
+        )
+        ax.text(
+            stream_x + 0.08,
+            y_add + box_h / 2 + 0.08,
+            "+",
+            fontsize=11,
+            color=OKABE_ITO[5],
+        )
+    for y0, y1 in [(0.3, 1.35), (7.05, 8.0), (8.0, 9.0)]:  # straight up
+        ax.annotate(
+            "",
+            xy=(box_x + box_w / 2, y1),
+            xytext=(box_x + box_w / 2, y0 + box_h),
+            arrowprops={"arrowstyle": "->", "color": "0.3"},
+        )
+    ax.add_patch(_box(0.35, 2.35, 9.5, 4.35, "none", dashed=True))
+    ax.text(
+        9.75,
+        6.64,
+        "one block, repeated L times",
+        ha="right",
+        va="top",
+        fontsize=8,
+        style="italic",
+    )
+    ax.set_title("A GPT, bottom to top", fontsize=10)
+    header = ["model", "L", "C", "H x D", "V", "context", "W_U", "parameters"]
+    rows = _architecture_rows(configs)
+    ax_tab.axis("off")
+    widths = [0.13, 0.05, 0.09, 0.1, 0.09, 0.09, 0.14, 0.21]
+    table = ax_tab.table(
+        cellText=rows,
+        colLabels=header,
+        loc="center",
+        cellLoc="center",
+        colWidths=widths,
+    )
+    table.auto_set_font_size(False)
+    table.set_fontsize(8)
+    table.scale(1.0, 1.25)
+    parts = "; ".join(
+        f"{r[0]}: L = {r[1]} blocks, C = {r[2]}, {r[3]} heads, V = {r[4]}, "
+        f"context {r[5]} tokens, unembedding {r[6]}, {r[7]} parameters"
+        for r in rows
+    )
+    set_alt(
+        fig,
+        "Diagram of a GPT from bottom to top: token ids; token embedding plus "
+        "position embedding; then one block, repeated L times, in which the "
+        "residual stream feeds a LayerNorm and self-attention whose output is "
+        "added back to the stream, then a LayerNorm and an MLP whose output is "
+        "added back; then a final LayerNorm, the unembedding that gives one logit "
+        "per vocabulary token, and a softmax giving next-token probabilities. "
+        f"Table of sizes: {parts}.",
+    )
+    return fig
+
+
+def _box(x, y, w, h, colour, *, alpha=1.0, dashed=False):
+    from matplotlib.patches import FancyBboxPatch
+
+    return FancyBboxPatch(
+        (x, y),
+        w,
+        h,
+        boxstyle="round,pad=0.02,rounding_size=0.12",
+        facecolor=colour if colour != "none" else "none",
+        edgecolor="0.25",
+        alpha=alpha if colour != "none" else 1.0,
+        linestyle="--" if dashed else "-",
+        linewidth=1.0,
+    )
