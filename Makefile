@@ -24,6 +24,12 @@ $(BIN)/.oracles: $(BIN)/.installed requirements-oracles.txt
 	$(BIN)/python -m pip install -q -r requirements-oracles.txt
 	touch $@
 
+# Instructor tools the classroom tests drive (nbgrader, text2qti); they add packages
+# to .venv and change none of requirements.txt's pins.
+$(BIN)/.classroom: $(BIN)/.installed requirements-classroom.txt
+	$(BIN)/python -m pip install -q -r requirements-classroom.txt
+	touch $@
+
 book: $(BIN)/.installed
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
@@ -37,7 +43,7 @@ book: $(BIN)/.installed
 # nbval with their kernel under the main Python, so both kernels are always tested.
 OTHER_PYTHONS ?= 3.12:Sandybridge 3.13:Haswell
 
-test: $(BIN)/.oracles
+test: $(BIN)/.oracles $(BIN)/.classroom
 	@start=$$(date +%s); status=0; \
 	$(BIN)/ruff check nanogpt_lib tests benchmarks scripts book/_ext || status=1; \
 	$(BIN)/python -m nanogpt_lib.classroom check notebooks/ || status=1; \

@@ -168,7 +168,8 @@ def _parser() -> argparse.ArgumentParser:
         help="execute a class's notebooks and report each student's mistakes",
         description=(
             "Execute every notebook in SUBMISSIONS/<student>/ (one folder per "
-            "student), each in its own kernel and folder with a time limit, run the "
+            "student, subfolders included, so nbgrader's submitted/ works), each "
+            "in its own kernel and folder with a time limit, run the "
             "book's checker for every exercise and write REPORT_DIR/report.csv and "
             "report.md: per student and exercise passed, not attempted or the "
             "mistake the checker named, and the class's most common mistakes with "

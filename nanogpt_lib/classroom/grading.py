@@ -379,6 +379,9 @@ def grade_class(
 ) -> list[dict]:
     """Grade every student's notebooks (one folder per student); return the rows.
 
+    Notebooks may sit in subfolders of a student's folder, as in nbgrader's
+    ``submitted/<student>/<assignment>/``.
+
     A chapter that some student submitted but another did not gives the latter
     "not submitted" rows, so every student has a row for every exercise graded.
     """
@@ -391,7 +394,8 @@ def grade_class(
         raise ValueError(f"no student folders in {str(root)!r}")
     rows: list[dict] = []
     for folder in students:
-        for path in sorted(folder.glob("*.ipynb")):
+        found = sorted(folder.rglob("*.ipynb"))  # nbgrader nests one more folder
+        for path in [p for p in found if ".ipynb_checkpoints" not in p.parts]:
             if progress:
                 progress(f"grading {folder.name}/{path.name}")
             rows += grade_notebook(path, folder.name, chapters, limit)
