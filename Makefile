@@ -3,12 +3,13 @@
 #   make test   set up .venv (plus the test oracles) and run every test, then the
 #               unit tests and notebooks under Python 3.12 and 3.13 and two CPU kernels
 #   make student  (for instructors) write student notebooks to _build/student
+#   make pdf    print the built book to _build/pdf/inside-gpt.pdf (needs Debian's chromium)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: book test student clean
+.PHONY: book test student pdf clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +58,9 @@ test: $(BIN)/.oracles $(BIN)/.classroom
 		VENV=$(VENV) .ci/other_python.sh $${pair%%:*} $${pair#*:} $(PYTEST_ARGS) \
 			|| status=1; \
 	done; exit $$status
+
+pdf: book
+	$(BIN)/python scripts/build_pdf.py --html _build/html --out _build/pdf/inside-gpt.pdf
 
 student: $(BIN)/.installed
 	$(BIN)/python -m nanogpt_lib.classroom student notebooks/ _build/student
