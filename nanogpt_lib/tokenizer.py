@@ -978,7 +978,8 @@ def stdlib_docstrings(max_chars: int | None = None) -> str:
 
     Shapes: max_chars -> str of at most max_chars characters (about 0.9 MB in all).
     Files are read in name order and parsed with `ast`, never imported, so the text
-    is the same on every run of one Python version (it changes between versions).
+    is the same on every run of one Python version but changes between versions:
+    only benchmarks/bench_tokenizer.py uses it; the book uses nanogpt_lib.shakespeare.
     """
     if max_chars is not None:
         if isinstance(max_chars, bool) or not isinstance(max_chars, int):

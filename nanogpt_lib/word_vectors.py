@@ -3,26 +3,22 @@
 The recipe behind classic word vectors (Levy, Goldberg and Dagan, 2015), in numpy:
 count which words occur near which (a co-occurrence matrix), reweight the counts by
 positive pointwise mutual information (PPMI), then keep the top singular directions
-of that matrix (a truncated SVD). The corpus is text that ships with Python itself,
-so everything runs offline in a couple of seconds.
+of that matrix (a truncated SVD). The book runs it on its pinned Shakespeare corpus
+(`nanogpt_lib.shakespeare.training_text()`), so every reader gets the same words.
 """
 
 from __future__ import annotations
 
 import re
-import sysconfig
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from .embedding import nearest_neighbours
 
 __all__ = [
-    "STDLIB_SKIP",
-    "stdlib_corpus",
     "tokenize_words",
     "build_vocab",
     "cooccurrence_counts",
@@ -34,49 +30,7 @@ __all__ = [
     "analogy",
 ]
 
-# Folders of the standard library left out: tests, GUI tools, vendored copies.
-STDLIB_SKIP = (
-    "__pycache__",
-    "distutils",
-    "ensurepip",
-    "idlelib",
-    "lib2to3",
-    "site-packages",
-    "test",
-    "tests",
-    "tkinter",
-    "turtledemo",
-)
-
-_TRIPLE_QUOTED = re.compile(r"(\"\"\"|''')(.*?)\1", re.DOTALL)
 _WORD = re.compile(r"[a-z]+")
-_ESCAPE = re.compile(r"\\.")
-
-
-def stdlib_corpus(root: str | Path | None = None) -> str:
-    """The triple-quoted strings (almost all docstrings) of the standard library.
-
-    Shapes: () -> one str.
-    Files are read as text, never imported (no side effects), in sorted path order,
-    so one Python version always yields the same corpus; other versions differ a bit.
-    """
-    root = Path(sysconfig.get_paths()["stdlib"] if root is None else root)
-    if not root.is_dir():
-        raise ValueError(f"root must be a directory of .py files, got {str(root)!r}")
-    pieces = []
-    for path in sorted(_python_files(root)):
-        source = path.read_text(encoding="utf-8", errors="replace")
-        for match in _TRIPLE_QUOTED.finditer(source):
-            # Escapes such as \n are source text, not words: turn them into spaces.
-            pieces.append(_ESCAPE.sub(" ", match.group(2)))
-    return "\n".join(pieces)
-
-
-def _python_files(root: Path) -> Iterable[Path]:
-    for path in root.rglob("*.py"):
-        parts = path.relative_to(root).parts[:-1]
-        if not any(part in STDLIB_SKIP or part.startswith(".") for part in parts):
-            yield path
 
 
 def tokenize_words(text: str) -> list[str]:
@@ -281,18 +235,26 @@ def most_similar(wv: WordVectors, word: str, k: int = 5) -> list[tuple[str, floa
 
 
 def analogy(
-    wv: WordVectors, a: str, b: str, c: str, k: int = 1
+    wv: WordVectors,
+    a: str,
+    b: str,
+    c: str,
+    k: int = 1,
+    *,
+    exclude_inputs: bool = True,
 ) -> list[tuple[str, float]]:
     """ "a is to b as c is to ?": the words nearest to b - a + c (unit vectors).
 
     Shapes: three words -> k (word, cosine similarity) pairs, best first.
-    The three input words are left out, as is usual: b - a + c is often closest
-    to b or c themselves, which answers nothing.
+    By default the three input words are left out, as is usual (Mikolov et al.
+    2013): b - a + c is often closest to b or c themselves, which answers nothing.
+    exclude_inputs=False ranks every word, to show how often that happens.
     """
     rows = [wv.index(w) for w in (a, b, c)]
     unit = wv.vectors[rows] / np.linalg.norm(wv.vectors[rows], axis=1, keepdims=True)
     target = unit[1] - unit[0] + unit[2]
     if not np.any(target):
         raise ValueError(f"b - a + c is the zero vector for {a!r}, {b!r}, {c!r}")
-    found, sims = nearest_neighbours(target, wv.vectors, k, exclude=rows)
+    skip = rows if exclude_inputs else ()
+    found, sims = nearest_neighbours(target, wv.vectors, k, exclude=skip)
     return [(wv.words[i], float(s)) for i, s in zip(found, sims, strict=True)]

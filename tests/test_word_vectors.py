@@ -10,7 +10,6 @@ from nanogpt_lib.word_vectors import (
     cooccurrence_counts,
     most_similar,
     ppmi,
-    stdlib_corpus,
     tokenize_words,
     train_word_vectors,
     truncated_svd,
@@ -167,19 +166,24 @@ def test_analogy_on_hand_made_vectors():
         analogy(wv, "man", "woman", "prince")
 
 
-def test_stdlib_corpus_reads_sorted_files_and_skips_tests(tmp_path):
-    (tmp_path / "b.py").write_text('"""Second module."""\nx = 1\n')
-    (tmp_path / "a.py").write_text("'''First module.'''\n")
-    (tmp_path / "test").mkdir()
-    (tmp_path / "test" / "c.py").write_text('"""Skipped."""\n')
-    (tmp_path / "not_python.txt").write_text('"""Ignored."""\n')
-    assert stdlib_corpus(tmp_path) == "First module.\nSecond module."
-    with pytest.raises(ValueError, match="root must be a directory"):
-        stdlib_corpus(tmp_path / "missing")
+def test_analogy_can_rank_the_input_words_too():
+    # b - a + c lands nearest to b itself here; only exclusion hides that.
+    words = ("man", "woman", "king", "queen")
+    vectors = np.array(
+        [[1, 0, 0], [1, 0.2, 0], [0, 1, 0], [0, 1, 0.1]], dtype=np.float32
+    )
+    wv = WordVectors(words, vectors, np.ones(4, dtype=np.int64))
+    assert [w for w, _ in analogy(wv, "man", "woman", "king", k=1)] == ["queen"]
+    ranked = analogy(wv, "man", "woman", "king", k=4, exclude_inputs=False)
+    assert [w for w, _ in ranked][0] == "king"
+    assert sorted(w for w, _ in ranked) == sorted(words)
 
 
-def test_stdlib_corpus_is_real_text():
-    words = tokenize_words(stdlib_corpus())
-    assert len(words) > 100_000
-    vocab, _ = build_vocab(words, 5)
-    assert vocab[0] == "the"
+def test_shakespeare_is_the_corpus():
+    from nanogpt_lib.shakespeare import training_text
+
+    words = tokenize_words(training_text())
+    assert len(words) > 800_000
+    vocab, counts = build_vocab(words, 5)
+    assert vocab == ["the", "and", "i", "to", "of"]
+    assert counts[0] > counts[1]

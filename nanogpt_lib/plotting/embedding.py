@@ -155,11 +155,26 @@ def plot_neighbours(query: str, words: Sequence[str], sims, *, ax=None):
     return ax.figure
 
 
-def plot_norm_vs_count(counts, norms):
-    """Vector length against how often the word occurs (log scale)."""
+def plot_norm_vs_count(counts, norms, n_bins: int = 12):
+    """Vector length against how often the word occurs (log scale), with the median.
+
+    Shapes: counts (V,), norms (V,). The line joins the median length of the words
+    in each of `n_bins` equally wide bins of log(count).
+    """
+    counts = np.asarray(counts, dtype=float)
+    norms = np.asarray(norms, dtype=float)
     fig = new_figure(6.4, 3.0)
     ax = fig.add_subplot()
-    ax.scatter(counts, norms, s=4, color=OKABE_ITO[0], alpha=0.5)
+    ax.scatter(counts, norms, s=4, color=OKABE_ITO[0], alpha=0.4, label="one word")
+    edges = np.geomspace(counts.min(), counts.max() * (1 + 1e-9), n_bins + 1)
+    which = np.digitize(counts, edges) - 1  # bin of each word, 0 .. n_bins - 1
+    centres, medians = [], []
+    for k in range(n_bins):
+        if (which == k).any():
+            centres.append(np.sqrt(edges[k] * edges[k + 1]))
+            medians.append(np.median(norms[which == k]))
+    ax.plot(centres, medians, color=OKABE_ITO[1], marker="o", label="median")
+    ax.legend(fontsize=8)
     ax.set_xscale("log")
     ax.set_xlabel("occurrences of the word in the corpus (log scale)")
     ax.set_ylabel("length of its vector")
