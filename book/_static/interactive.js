@@ -1,0 +1,180 @@
+/* Interactive figures of the HTML book (nanogpt_lib.interactive).
+ *
+ * Each <div class="interactive-figure"> holds JSON that the notebook computed in
+ * numpy: labelled controls, and one frame of bar heights (plus a line of text) for
+ * every combination of control positions. This script builds the controls (native
+ * range inputs and selects: keyboard-operable, labelled), draws the frame as SVG and
+ * redraws it as a control moves. It hides the still PNG that the same cell shows
+ * (kept for print and for readers without scripts). No library, no network.
+ */
+(function () {
+  "use strict";
+  var SVG = "http://www.w3.org/2000/svg";
+  var W = 640, H = 300, LEFT = 56, RIGHT = 12, TOP = 16, BOTTOM = 64;
+
+  function el(name, attrs, text) {
+    var node = document.createElementNS(SVG, name);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function fmt(x, digits) {
+    return Number(x).toFixed(digits).replace(/\.?0+$/, "").replace(/^-0$/, "0");
+  }
+
+  function hideStillImage(box) {
+    // The cell's PNG output sits next to this one: hide it while we draw.
+    var cell = box.closest(".cell_output");
+    if (!cell) return;
+    var images = cell.querySelectorAll("img");
+    for (var i = 0; i < images.length; i++) {
+      images[i].classList.add("interactive-still");
+    }
+  }
+
+  function draw(svg, spec, frame) {
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    var lo = spec.y.min, hi = spec.y.max;
+    frame.v.forEach(function (row) {
+      row.forEach(function (v) { lo = Math.min(lo, v); hi = Math.max(hi, v); });
+    });
+    var plotH = H - TOP - BOTTOM, plotW = W - LEFT - RIGHT;
+    var y = function (v) { return TOP + plotH * (hi - v) / (hi - lo); };
+    var n = spec.categories.length, s = spec.series.length;
+    var slot = plotW / n, bar = Math.min(48, (slot * 0.8) / s);
+    svg.appendChild(el("line", { x1: LEFT, x2: W - RIGHT, y1: y(0), y2: y(0),
+      "class": "ix-axis" }));
+    for (var t = 0; t <= 4; t++) {
+      var v = lo + (hi - lo) * t / 4;
+      svg.appendChild(el("text", { x: LEFT - 6, y: y(v) + 4, "text-anchor": "end",
+        "class": "ix-tick" }, fmt(v, 2)));
+    }
+    svg.appendChild(el("text", { x: 12, y: TOP + plotH / 2, "class": "ix-label",
+      "text-anchor": "middle", transform: "rotate(-90 12 " + (TOP + plotH / 2) + ")" },
+      spec.y.label));
+    spec.categories.forEach(function (name, i) {
+      var cx = LEFT + slot * (i + 0.5);
+      frame.v.forEach(function (row, j) {
+        var v = row[i], x = cx - (bar * s) / 2 + j * bar;
+        var top = Math.min(y(v), y(0)), height = Math.abs(y(v) - y(0));
+        var rect = el("rect", { x: x, y: top, width: Math.max(1, bar - 2),
+          height: Math.max(0.5, height), fill: spec.colors[j] || "#0072B2",
+          "class": "ix-bar" });
+        rect.appendChild(el("title", {}, spec.series[j] + ", " + name + ": " +
+          fmt(v, spec.digits)));
+        svg.appendChild(rect);
+        svg.appendChild(el("text", { x: x + (bar - 2) / 2, y: (v >= 0 ? top - 3 : top +
+          height + 10), "text-anchor": "middle", "class": "ix-value",
+          "data-series": j, "data-category": i }, fmt(v, spec.digits)));
+      });
+      svg.appendChild(el("text", { x: cx, y: H - BOTTOM + 16, "text-anchor": "middle",
+        "class": "ix-category" }, name));
+    });
+    if (s > 1) {
+      spec.series.forEach(function (name, j) {
+        var lx = LEFT + j * 150;
+        svg.appendChild(el("rect", { x: lx, y: H - 22, width: 12, height: 12,
+          fill: spec.colors[j] }));
+        svg.appendChild(el("text", { x: lx + 18, y: H - 12, "class": "ix-legend" },
+          name));
+      });
+    }
+  }
+
+  function setup(box, index) {
+    var data = box.querySelector("script.interactive-data");
+    if (!data || box.dataset.ready) return;
+    var spec = JSON.parse(data.textContent);
+    box.dataset.ready = "1";
+    hideStillImage(box);
+    var note = box.querySelector(".interactive-note");
+    if (note) note.hidden = true;
+    var live = document.createElement("figure");
+    live.className = "interactive-live";
+    var form = document.createElement("div");
+    form.className = "interactive-controls";
+    var positions = spec.controls.map(function (c) { return c.start; });
+    var inputs = [];
+    spec.controls.forEach(function (c, k) {
+      var id = box.id + "-" + c.name;
+      var row = document.createElement("div");
+      row.className = "interactive-control";
+      var label = document.createElement("label");
+      label.setAttribute("for", id);
+      label.textContent = c.label;
+      row.appendChild(label);
+      var input;
+      if (c.kind === "select") {
+        input = document.createElement("select");
+        c.shown.forEach(function (text, i) {
+          var option = document.createElement("option");
+          option.value = String(i);
+          option.textContent = text;
+          input.appendChild(option);
+        });
+        input.value = String(c.start);
+      } else {
+        input = document.createElement("input");
+        input.type = "range";
+        input.min = "0";
+        input.max = String(c.shown.length - 1);
+        input.step = "1";
+        input.value = String(c.start);
+      }
+      input.id = id;
+      input.dataset.control = c.name;
+      var out = document.createElement("output");
+      out.setAttribute("for", id);
+      row.appendChild(input);
+      row.appendChild(out);
+      form.appendChild(row);
+      inputs.push([input, out, c, k]);
+    });
+    var svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img",
+      "class": "interactive-svg" });
+    var caption = document.createElement("figcaption");
+    caption.className = "interactive-caption";
+    caption.setAttribute("aria-live", "polite");
+    live.appendChild(form);
+    live.appendChild(svg);
+    live.appendChild(caption);
+    box.appendChild(live);
+
+    function update() {
+      var index = 0;
+      spec.controls.forEach(function (c, k) {
+        index = index * c.shown.length + positions[k];
+      });
+      var frame = spec.frames[index];
+      inputs.forEach(function (item) {
+        var text = item[2].shown[positions[item[3]]];
+        item[1].textContent = text;
+        if (item[0].type === "range") item[0].setAttribute("aria-valuetext", text);
+      });
+      draw(svg, spec, frame);
+      svg.setAttribute("aria-label", spec.title + ". " + frame.t);
+      caption.textContent = frame.t;
+      box.dataset.frame = String(index);
+    }
+    inputs.forEach(function (item) {
+      var handler = function () {
+        positions[item[3]] = Number(item[0].value);
+        update();
+      };
+      item[0].addEventListener("input", handler);
+      item[0].addEventListener("change", handler);
+    });
+    update();
+  }
+
+  function start() {
+    var boxes = document.querySelectorAll(".interactive-figure");
+    for (var i = 0; i < boxes.length; i++) setup(boxes[i], i);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,24 @@
+"""Interactive figures for the static HTML book: precomputed data plus a small script.
+
+Each explorer computes in numpy, when the notebook runs, every frame its controls can
+reach, and displays one HTML output holding that data as JSON. In the HTML book,
+`book/_static/interactive.js` (served from the built site, no CDN, no kernel) turns it
+into labelled, keyboard-operable controls above an SVG figure that redraws as a control
+moves, and hides the still PNG that the cell also shows; in print and without scripts
+that PNG is what the reader sees. The HTML is byte-stable (rounded numbers, sorted
+keys), so nbval compares it strictly. On top of the library, like `widgets`.
+"""
+
+from ._core import FigureSpec, figure_html, show
+from .mlp import neuron_figure
+from .params import parameter_figure
+from .softmax import sampling_figure
+
+__all__ = [
+    "FigureSpec",
+    "figure_html",
+    "show",
+    "sampling_figure",
+    "neuron_figure",
+    "parameter_figure",
+]

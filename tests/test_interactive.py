@@ -1,0 +1,284 @@
+"""Interactive figures: the numbers in the page are the notebook's numbers.
+
+Unit tests check each explorer's precomputed frames against the library functions
+the notebooks call, and that the HTML is byte-stable. Browser tests open a page
+holding every explorer with book/_static/interactive.js, move every control from the
+keyboard and check that the figure redraws with exactly the stored numbers; then they
+move every control on every chapter page of the built book. No JavaScript error, no
+request off the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+from browser_support import (
+    CHROMIUM_FLAGS,
+    ROOT,
+    Watch,
+    build_book,
+    chapter_pages,
+    require_chromium,
+    serve,
+)
+
+from nanogpt_lib.interactive import (
+    figure_html,
+    neuron_figure,
+    parameter_figure,
+    sampling_figure,
+)
+from nanogpt_lib.interactive.mlp import neuron_values
+from nanogpt_lib.interactive.params import config_for
+from nanogpt_lib.interactive.softmax import sampling_probs
+from nanogpt_lib.params import KINDS, by_kind, count_params, gpt2_groups
+from nanogpt_lib.softmax import softmax, top_k_logits, top_p_logits
+
+LOGITS = np.array([3.1, 2.4, 1.9, 0.7, 0.2, -0.4, -1.3, -2.2], dtype=np.float32)
+LABELS = [" the", " a", " to", " and", "\n", " of", "!", "\u4e16"]
+
+
+def _neuron_setup():
+    rng = np.random.default_rng(0)
+    c, f = 8, 4
+    q, _ = np.linalg.qr(rng.standard_normal((c, 2)))
+    directions = {"Michael": q[:, 0], "Jordan": q[:, 1]}
+    p = {
+        "c_fc": {
+            "weight": rng.standard_normal((c, f)).astype(np.float32),
+            "bias": np.zeros(f, dtype=np.float32),
+        },
+        "c_proj": {"weight": rng.standard_normal((f, c)).astype(np.float32)},
+    }
+    return p, directions
+
+
+def _figures():
+    p, directions = _neuron_setup()
+    return {
+        "sampling": sampling_figure(LOGITS, LABELS),
+        "neuron": neuron_figure(p, directions, neuron=1),
+        "parameters": parameter_figure(),
+    }
+
+
+# --- the data -----------------------------------------------------------------------
+
+
+def test_sampling_frames_are_the_librarys_distributions():
+    spec = sampling_figure(LOGITS, LABELS)
+    t_values, k_values, p_values = (c.values for c in spec.controls)
+    assert t_values[0] == 0 and t_values[-1] == 2.0 and len(t_values) == 21
+    assert k_values == tuple(range(1, 9)) and p_values[-1] == 1.0
+    for t, k, p in [(1.0, 8, 1.0), (0.5, 3, 1.0), (1.5, 8, 0.7), (0.0, 8, 1.0)]:
+        pos = [t_values.index(t), k_values.index(k), p_values.index(p)]
+        stored = spec.frames[spec.frame_index(pos)]["v"][0]
+        if t == 0:
+            expected = np.eye(8)[np.argmax(LOGITS)]
+        else:
+            arr = top_k_logits(LOGITS, k) if k < 8 else LOGITS
+            arr = arr / np.float32(t)
+            expected = softmax(top_p_logits(arr, p) if p < 1 else arr)
+        np.testing.assert_allclose(stored, expected, atol=5e-4)
+        np.testing.assert_allclose(stored, sampling_probs(LOGITS, t, k, p), atol=5e-4)
+    # T = 1, nothing filtered: the chapter's softmax, rounded to 3 decimals
+    home = spec.frames[spec.frame_index([10, 7, 6])]
+    assert home["v"][0] == [round(float(x), 3) for x in softmax(LOGITS)]
+    assert home["t"].startswith("8 of 8 tokens can be drawn; most likely '\u2423the'")
+
+
+def test_top_k_one_leaves_only_the_best_token():
+    spec = sampling_figure(LOGITS, LABELS)
+    frame = spec.frames[spec.frame_index([10, 0, 6])]
+    assert frame["v"][0] == [1] + [0] * 7
+    assert frame["t"].startswith("1 of 8 tokens")
+
+
+def test_parameter_frames_match_count_params():
+    spec = parameter_figure()
+    families, layers, widths = (c.values for c in spec.controls)
+    frame = spec.frames[spec.frame_index([1, layers.index(96), widths.index(12288)])]
+    cfg = config_for(families[1], 96, 12288)
+    n = count_params(cfg)
+    kinds = by_kind(gpt2_groups(cfg))
+    assert f"{n:,} parameters" in frame["t"]
+    np.testing.assert_allclose(
+        frame["v"][0], [kinds.get(k, 0) / n for k in KINDS], atol=5e-5
+    )
+    # GPT-2 small: 12 layers, width 768 -> 124,439,808 (tied embeddings)
+    small = spec.frames[spec.frame_index([0, layers.index(12), widths.index(768)])]
+    assert "124,439,808 parameters" in small["t"]
+
+
+def test_neuron_frames_match_the_widgets_arithmetic():
+    p, directions = _neuron_setup()
+    spec = neuron_figure(p, directions, neuron=1)
+    assert [c.name for c in spec.controls] == ["activation", "amount0", "amount1"]
+    for activation, a, b in [("GELU", 1.0, 0.0), ("ReLU", 0.3, 1.5), ("GELU", 0, 0)]:
+        pos = [
+            ("GELU", "ReLU").index(activation),
+            spec.controls[1].values.index(a),
+            spec.controls[2].values.index(b),
+        ]
+        frame = spec.frames[spec.frame_index(pos)]
+        pre, post, before, after = neuron_values(
+            p, directions, {"Michael": a, "Jordan": b}, neuron=1, activation=activation
+        )
+        np.testing.assert_allclose(frame["v"][0], [pre, *before], atol=5e-3)
+        np.testing.assert_allclose(frame["v"][1], [post, *after], atol=5e-3)
+        if activation == "ReLU":
+            assert frame["v"][1][0] >= 0
+
+
+def test_html_is_byte_stable_and_safe():
+    first = {name: figure_html(spec) for name, spec in _figures().items()}
+    second = {name: figure_html(spec) for name, spec in _figures().items()}
+    assert first == second
+    for text in first.values():
+        assert not re.search(r"-0(\.0+)?[,\]]", text), "a negative zero is stored"
+        assert "NaN" not in text and "Infinity" not in text
+        body = text.split('class="interactive-data">')[1].split("</script>")[0]
+        json.loads(body)  # the data is valid JSON, unbroken by the markup
+        assert text.isascii()
+
+
+def test_bad_input_is_refused_clearly():
+    with pytest.raises(ValueError, match="V labels"):
+        sampling_figure(LOGITS, LABELS[:3])
+    p, directions = _neuron_setup()
+    with pytest.raises(ValueError, match="inputs must be names"):
+        neuron_figure(p, directions, inputs=("Bird",))
+
+
+# --- in the browser -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = require_chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def gallery(tmp_path_factory):
+    """A page with every explorer, the book's script and style, and a stand-in PNG."""
+    folder = tmp_path_factory.mktemp("interactive")
+    static = ROOT / "book" / "_static"
+    for name in ("interactive.js", "interactive.css"):
+        (folder / name).write_bytes((static / name).read_bytes())
+    figures = _figures()
+    cells = "".join(
+        f'<div class="cell_output"><img src="still.png" alt="still {name}">'
+        f'<div class="output text_html">{figure_html(spec)}</div></div>\n'
+        for name, spec in figures.items()
+    )
+    (folder / "still.png").write_bytes(b"")
+    (folder / "index.html").write_text(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        "<title>gallery</title><link rel=\"icon\" href=\"data:,\">"
+        '<link rel="stylesheet" href="interactive.css">'
+        '<script defer src="interactive.js"></script></head>'
+        f"<body><main>{cells}</main></body></html>",
+        encoding="utf-8",
+    )
+    return serve(folder), figures
+
+
+def _shown_numbers(page, box_id: str) -> list[str]:
+    return page.eval_on_selector_all(
+        f"#{box_id} .ix-value", "els => els.map(e => e.textContent)"
+    )
+
+
+def _fmt(x: float, digits: int) -> str:
+    text = f"{x:.{digits}f}"
+    text = re.sub(r"\.?0+$", "", text) if "." in text else text
+    return "0" if text == "-0" else text
+
+
+def test_every_control_redraws_with_the_stored_numbers(browser, gallery):
+    url, figures = gallery
+    page = browser.new_page()
+    page.set_default_timeout(120_000)
+    watch = Watch(page)
+    page.goto(url + "/index.html", wait_until="load")
+    page.wait_for_selector(".interactive-live")
+    moved = 0
+    for spec in figures.values():
+        box = page.locator(".interactive-figure", has=page.locator(".interactive-live"))
+        box_id = [
+            b.get_attribute("id")
+            for b in box.all()
+            if b.get_attribute("data-title") == spec.title
+        ][0]
+        assert (
+            page.locator(f"#{box_id}").evaluate(
+                "b => getComputedStyle(b.closest('.cell_output').querySelector('img'))"
+                ".display"
+            )
+            == "none"
+        ), "the still image stays visible next to the live figure"
+        positions = [c.start for c in spec.controls]
+        for k, control in enumerate(spec.controls):
+            target = page.locator(f"#{box_id}-{control.name}")
+            label = page.locator(f"label[for='{box_id}-{control.name}']")
+            assert label.inner_text() == control.label
+            before = page.locator(f"#{box_id} .interactive-live").inner_html()
+            step = -1 if positions[k] == len(control.values) - 1 else 1
+            if control.kind == "select":
+                target.select_option(str(positions[k] + step))
+            else:
+                target.focus()
+                page.keyboard.press("ArrowRight" if step > 0 else "ArrowLeft")
+            positions[k] += step
+            frame = spec.frames[spec.frame_index(positions)]
+            after = page.locator(f"#{box_id} .interactive-live").inner_html()
+            assert after != before, f"{spec.title}: {control.label} changed nothing"
+            expected = [_fmt(v, spec.digits) for row in frame["v"] for v in row]
+            shown = _shown_numbers(page, box_id)
+            # the SVG draws series by category; compare as multisets of strings
+            assert sorted(shown) == sorted(expected), (spec.title, control.name)
+            caption = page.locator(f"#{box_id} figcaption").inner_text()
+            assert caption == frame["t"]
+            moved += 1
+    page.close()
+    assert moved == sum(len(s.controls) for s in figures.values()) == 9
+    watch.assert_clean("interactive gallery")
+
+
+@pytest.mark.parametrize(
+    "label, path", chapter_pages(), ids=[p[0] for p in chapter_pages()]
+)
+def test_every_control_on_every_chapter_page_moves_its_figure(browser, label, path):
+    page = browser.new_page()
+    page.set_default_timeout(180_000)
+    watch = Watch(page)
+    page.goto(serve(build_book()) + path, wait_until="load")
+    boxes = page.locator(".interactive-figure").all()
+    controls = 0
+    for box in boxes:
+        box.locator(".interactive-live").wait_for()
+        for control in box.locator("input[type=range], select").all():
+            before = box.locator(".interactive-live").inner_html()
+            if control.evaluate("e => e.tagName") == "SELECT":
+                count = control.locator("option").count()
+                current = int(control.input_value())
+                control.select_option(str((current + 1) % count))
+            else:
+                control.focus()
+                at_end = control.evaluate("e => e.value === e.max")
+                page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+            assert box.locator(".interactive-live").inner_html() != before, (
+                f"{label}: moving {control.get_attribute('id')} changed nothing"
+            )
+            controls += 1
+    page.close()
+    watch.assert_clean(label)
+    print(f"{label}: {len(boxes)} interactive figures, {controls} controls moved")
