@@ -11,8 +11,11 @@ from _catalogue import (
     wrong_params,
 )
 
+from nanogpt_lib.attention import attention
 from nanogpt_lib.checks.attention import (
     check_attention_one_query,
+    check_attention_weights,
+    check_cached_attention_step,
     check_causal_mask,
     check_masked_attention,
     check_scaled_scores,
@@ -110,6 +113,65 @@ def masked_softmax_lib(q, k, v, keep):  # equivalent: the library's softmax is a
     scores = np.where(allowed, q @ k.T / np.sqrt(q.shape[-1]), -1e30)
     w = softmax(scores) * allowed
     return w @ v
+
+
+# ------------------------------------------------------------------ pattern
+
+
+def pattern_with(scale=True, mask_k=0, after=False, axis=-1, out="weights"):
+    def fn(q, k):
+        q, k = np.asarray(q, dtype=float), np.asarray(k, dtype=float)
+        s = q @ k.T
+        if scale:
+            s = s / np.sqrt(q.shape[-1])
+        T = len(q)
+        visible = np.tri(T, dtype=bool, k=mask_k) if mask_k is not None else True
+        if out == "scores":
+            return np.where(visible, s, -np.inf)
+        if not after:
+            s = np.where(visible, s, -np.inf)
+        e = np.exp(s - s.max(axis=axis, keepdims=True))
+        w = e / e.sum(axis=axis, keepdims=True)
+        if after:
+            w = np.where(visible, w, 0.0)
+        return w.T if out == "transposed" else w
+
+    return fn
+
+
+def pattern_rounded_lists(q, k):  # equivalent: nested lists rounded to 3 places
+    w = pattern_with()(q, k)
+    return [[round(float(x), 4) for x in row] for row in w]
+
+
+# ------------------------------------------------------------------ cached step
+
+
+def cached_with(
+    append=True, scale=True, mask=None, only_new=False, swap=False, axis=-1
+):
+    def fn(q, k, v, k_cache, v_cache):
+        K = np.concatenate([k_cache, k], axis=1) if append else k_cache
+        V = np.concatenate([v_cache, v], axis=1) if append else v_cache
+        if only_new:
+            K, V = k, v
+        if swap:
+            K, V = V, K
+        s = q @ K.transpose(0, 2, 1)
+        if scale:
+            s = s / np.sqrt(q.shape[-1])
+        if mask == "top-left":
+            s[..., 1:] = -np.inf
+        e = np.exp(s - s.max(axis=axis, keepdims=True))
+        return (e / e.sum(axis=axis, keepdims=True)) @ V
+
+    return fn
+
+
+def cached_library(q, k, v, k_cache, v_cache):  # equivalent: the library's attention
+    K = np.concatenate([k_cache, k], axis=-2)
+    V = np.concatenate([v_cache, v], axis=-2)
+    return attention(q, K, V)  # causal: the last of S positions sees them all
 
 
 CATALOGUE = {
@@ -236,6 +298,46 @@ CATALOGUE = {
             "keep inverted", lambda q, k, v, keep: masked_with()(q, k, v, ~keep), None
         ),
     ],
+    check_attention_weights: [
+        Wrong("unscaled", pattern_with(scale=False), "unscaled", "sqrt\\(D\\)"),
+        Wrong("no mask", pattern_with(mask_k=None), "no-mask", "future"),
+        Wrong(
+            "diagonal hidden", pattern_with(mask_k=-1), "diagonal-hidden", "diagonal"
+        ),
+        Wrong(
+            "masked after", pattern_with(after=True), "masked-after-softmax", "before"
+        ),
+        Wrong("axis 0", pattern_with(axis=0), "wrong-axis", "row"),
+        Wrong("transposed", pattern_with(out="transposed"), "transposed", "transposed"),
+        Wrong(
+            "scores", pattern_with(out="scores"), "scores-not-weights", "not the scaled"
+        ),
+        Wrong(
+            "/ D",
+            lambda q, k: pattern_with()(np.asarray(q) / np.sqrt(np.shape(q)[-1]), k),
+            None,
+        ),
+    ],
+    check_cached_attention_step: [
+        Wrong(
+            "before append",
+            cached_with(append=False),
+            "attends-before-append",
+            "before",
+        ),
+        Wrong("top-left mask", cached_with(mask="top-left"), "mask-top-left", "last"),
+        Wrong("new token only", cached_with(only_new=True), "ignores-cache", "cached"),
+        Wrong("unscaled", cached_with(scale=False), "unscaled", "sqrt\\(D\\)"),
+        Wrong("k and v swapped", cached_with(swap=True), "kv-swapped", "swapped"),
+        Wrong("axis 0", cached_with(axis=0), "wrong-axis", "axis"),
+        Wrong(
+            "cache twice",
+            lambda q, k, v, kc, vc: cached_with()(
+                q, k, v, np.concatenate([kc, kc], 1), np.concatenate([vc, vc], 1)
+            ),
+            None,
+        ),
+    ],
 }
 
 EQUIVALENT = {
@@ -246,6 +348,8 @@ EQUIVALENT = {
     check_scaled_scores: [scores_with(), scores_einsum],
     check_attention_one_query: [one_with(), one_loop],
     check_masked_attention: [masked_with(), masked_softmax_lib],
+    check_attention_weights: [pattern_with(), pattern_rounded_lists],
+    check_cached_attention_step: [cached_with(), cached_library],
 }
 
 

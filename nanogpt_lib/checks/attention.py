@@ -12,6 +12,8 @@ __all__ = [
     "check_scaled_scores",
     "check_attention_one_query",
     "check_masked_attention",
+    "check_attention_weights",
+    "check_cached_attention_step",
 ]
 
 HINT_DIAGONAL = (
@@ -346,4 +348,194 @@ def check_masked_attention(candidate) -> None:
         cases,
         mistakes,
         forbid=[lib.attention],
+    )
+
+
+# ------------------------------------------------------------------ new exercises
+
+
+def _weights(q, k, *, scale=True, causal=True, diagonal=True, axis=-1):
+    scores = np.asarray(q, dtype=np.float64) @ np.asarray(k, dtype=np.float64).T
+    if scale:
+        scores = scores / np.sqrt(np.shape(q)[-1])
+    T, S = scores.shape
+    if causal:
+        visible = np.tri(T, S, k=S - T - (0 if diagonal else 1), dtype=bool)
+        scores = np.where(visible, scores, -np.inf)
+    with np.errstate(invalid="ignore"):
+        e = np.exp(scores - scores.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+
+
+def _weights_masked_after(q, k):
+    w = _weights(q, k, causal=False)
+    return np.tril(w)
+
+
+def check_attention_weights(candidate) -> None:
+    """Check `candidate(q, k)`: the (T, T) causal attention pattern, each row a
+    probability distribution over keys 0..i (for a by-hand 3x3 pattern, say).
+
+    Nested lists are fine; values are compared to 1e-3, so hand-rounded numbers
+    pass.
+    """
+    rng = np.random.default_rng(43)
+    cases = [
+        Case(
+            "3 tokens, D = 2 (the by-hand case)",
+            (
+                np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]),
+                np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]]),
+            ),
+        ),
+        Case("T = 4, D = 8", (rng.normal(size=(4, 8)), rng.normal(size=(4, 8)))),
+        Case("T = 1", (rng.normal(size=(1, 4)), rng.normal(size=(1, 4)))),
+        Case("T = 6, D = 16", (rng.normal(size=(6, 16)), rng.normal(size=(6, 16)))),
+    ]
+    mistakes = [
+        Mistake(HINT_SCALE, lambda q, k: _weights(q, k, scale=False), id="unscaled"),
+        Mistake(
+            "The future is visible: query i may only attend to keys 0..i, so the "
+            "pattern is zero above the diagonal.",
+            lambda q, k: _weights(q, k, causal=False),
+            id="no-mask",
+        ),
+        Mistake(
+            HINT_DIAGONAL,
+            lambda q, k: _weights(q, k, diagonal=False),
+            id="diagonal-hidden",
+        ),
+        Mistake(
+            "Mask *before* softmax: zeroing the future after softmax leaves rows "
+            "that no longer sum to 1.",
+            _weights_masked_after,
+            id="masked-after-softmax",
+        ),
+        Mistake(
+            "Softmax over the wrong axis: each *row* (one query's weights over "
+            "the keys) sums to 1, axis=-1.",
+            lambda q, k: _weights(q, k, axis=0),
+            id="wrong-axis",
+        ),
+        Mistake(
+            "The pattern is transposed: row i is query i, column j key j, so the "
+            "zeros sit above the diagonal.",
+            lambda q, k: _weights(q, k).T,
+            id="transposed",
+        ),
+        Mistake(
+            "Return the weights (after softmax), not the scaled scores.",
+            lambda q, k: np.where(
+                np.tri(len(q), dtype=bool),
+                np.asarray(q) @ np.asarray(k).T / np.sqrt(np.shape(q)[-1]),
+                -np.inf,
+            ),
+            id="scores-not-weights",
+        ),
+    ]
+    run_checks(
+        "check_attention_weights",
+        candidate,
+        lambda q, k: _weights(q, k),
+        cases,
+        mistakes,
+        rtol=1e-3,
+        atol=1e-3,
+        forbid=[lib.attention],
+    )
+
+
+def _cached_step(
+    q,
+    k,
+    v,
+    k_cache,
+    v_cache,
+    *,
+    append=True,
+    scale=True,
+    only_new=False,
+    top_left=False,
+    swap_kv=False,
+    axis=-1,
+):
+    keys = np.concatenate([k_cache, k], axis=-2) if append else k_cache
+    values = np.concatenate([v_cache, v], axis=-2) if append else v_cache
+    if only_new:
+        keys, values = k, v
+    if swap_kv:
+        keys, values = values, keys
+    scores = q @ np.swapaxes(keys, -1, -2)  # (H, 1, S)
+    if scale:
+        scores = scores / np.sqrt(q.shape[-1])
+    if top_left:
+        S = scores.shape[-1]
+        scores = np.where(np.arange(S) > 0, -np.inf, scores)
+    with np.errstate(invalid="ignore"):
+        e = np.exp(scores - scores.max(axis=axis, keepdims=True))
+        w = e / e.sum(axis=axis, keepdims=True)
+    return w @ values
+
+
+def check_cached_attention_step(candidate) -> None:
+    """Check `candidate(q, k, v, k_cache, v_cache)`: one generation step with a KV
+    cache. q, k, v (H, 1, D) belong to the new token; k_cache, v_cache (H, t, D)
+    hold the earlier tokens. Append k and v, then let the one new query attend to
+    all t + 1 keys; return its output, shape (H, 1, D)."""
+    rng = np.random.default_rng(44)
+
+    def step(H, t, D):
+        def a(n):
+            return rng.standard_normal((H, n, D), dtype=np.float32)
+
+        return (a(1), a(1), a(1), a(t), a(t))
+
+    cases = [
+        Case("H = 2, 3 cached tokens, D = 4", step(2, 3, 4)),
+        Case("H = 3, 6 cached tokens, D = 8", step(3, 6, 8)),
+        Case("empty cache (the first token)", step(2, 0, 4)),
+        Case("H = 1, 1 cached token", step(1, 1, 2)),
+    ]
+    mistakes = [
+        Mistake(
+            "Append the new key and value to the cache *before* attending: the "
+            "new token may look at itself.",
+            lambda *a: _cached_step(*a, append=False),
+            id="attends-before-append",
+        ),
+        Mistake(
+            "The new query sits at the *last* position, so it sees every cached "
+            "key: no causal mask is needed for it (a mask built for position 0 "
+            "hides all keys but the first).",
+            lambda *a: _cached_step(*a, top_left=True),
+            id="mask-top-left",
+        ),
+        Mistake(
+            "The cache is there to be used: attend to the cached keys and values "
+            "too, not only to the new token's own.",
+            lambda *a: _cached_step(*a, only_new=True),
+            id="ignores-cache",
+        ),
+        Mistake(HINT_SCALE, lambda *a: _cached_step(*a, scale=False), id="unscaled"),
+        Mistake(
+            "Keys and values are swapped: scores come from q and the keys, the "
+            "output is a weighted sum of the values.",
+            lambda *a: _cached_step(*a, swap_kv=True),
+            id="kv-swapped",
+        ),
+        Mistake(
+            "Softmax over the wrong axis: the new query's weights over the t + 1 "
+            "keys sum to 1 (axis=-1), not over the heads.",
+            lambda *a: _cached_step(*a, axis=0),
+            id="wrong-axis",
+        ),
+    ]
+    run_checks(
+        "check_cached_attention_step",
+        candidate,
+        _cached_step,
+        cases,
+        mistakes,
+        rtol=1e-4,
+        atol=1e-5,
     )
