@@ -163,7 +163,7 @@ CATALOGUE = {
             "no embeddings",
             layers_with(fixed=lambda C, V, T: 0),
             "embeddings-ignored",
-            "embeddings take memory",
+            "take memory too",
         ),
         Wrong(
             "head twice",

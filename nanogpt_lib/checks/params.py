@@ -323,8 +323,8 @@ def check_max_layers(candidate) -> None:
             id="bits-not-bytes",
         ),
         Mistake(
-            "The embeddings take memory too: wte (V x C), wpe (T x C) and ln_f "
-            "are stored once, before the first layer.",
+            "The embeddings (V x C), positions (T x C) and ln_f take memory too, "
+            "before the first layer.",
             lambda C, M, V, T, b: M // (b * (12 * C * C + 13 * C)),
             id="embeddings-ignored",
         ),
