@@ -296,6 +296,12 @@ def _describe_input(args: tuple) -> str:
         arr = _as_array(arg)
         if arr.dtype.kind == "O":
             parts.append(type(arg).__name__)
+        elif arr.size <= 12 and arr.dtype.kind in "biuf":
+            parts.append(
+                np.array2string(
+                    arr, precision=4, separator=", ", max_line_width=10_000
+                ).replace("\n", "")
+            )
         elif arr.size <= 12:
             parts.append(_short(arg, 80).replace("\n", ""))
         else:
