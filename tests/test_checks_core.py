@@ -156,3 +156,17 @@ def test_graded_turns_a_stub_into_a_failure():
 
     with pytest.raises(AssertionError, match="not answered"):
         graded(check_softmax, stub)
+
+
+def test_check_failure_is_an_assertion_error_that_survives_pickling():
+    import pickle
+
+    from nanogpt_lib.checks.softmax import check_entropy
+
+    with pytest.raises(AssertionError) as info:
+        check_entropy(lambda p: 0.0)
+    failure = pickle.loads(pickle.dumps(info.value))
+    assert isinstance(failure, checks_package.CheckFailure)
+    assert failure.checker == "check_entropy"
+    assert failure.case == info.value.case
+    assert str(failure) == str(info.value)

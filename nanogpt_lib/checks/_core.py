@@ -74,7 +74,7 @@ class CheckFailure(AssertionError):
         self,
         message: str,
         *,
-        checker: str,
+        checker: str = "",
         case: str = "",
         mistake: str | None = None,
         hint: str = "",
@@ -84,6 +84,9 @@ class CheckFailure(AssertionError):
         self.case = case
         self.mistake = mistake
         self.hint = hint
+
+    def __reduce__(self):  # picklable, attributes included
+        return (self.__class__, (str(self),), self.__dict__)
 
 
 @dataclass
