@@ -182,10 +182,9 @@ def gelu_backward(dy: np.ndarray, cache) -> np.ndarray:
     return slope
 
 
-def _softmax_last(s: np.ndarray) -> np.ndarray:
-    """Softmax on the last axis, max-shifted; rows here always keep one finite score."""
-    e = np.exp(s - s.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+def _causal_bias(T: int, dtype) -> np.ndarray:
+    """(T, T): 0 on and below the diagonal, -inf above it (the future)."""
+    return np.triu(np.full((T, T), -np.inf, dtype=dtype), k=1)
 
 
 def attention_forward(qkv: np.ndarray, n_head: int):
@@ -203,10 +202,15 @@ def attention_forward(qkv: np.ndarray, n_head: int):
     # matrices; on these strided views it falls back to a loop ~10x slower.
     q, k, v = (np.ascontiguousarray(part) for part in heads)
     scale = np.asarray(1.0 / math.sqrt(D), dtype=qkv.dtype)
-    scores = (q @ k.transpose(0, 1, 3, 2)) * scale  # (B, H, T, T)
-    future = np.triu(np.ones((T, T), dtype=bool), k=1)
-    scores = np.where(future, np.asarray(-np.inf, dtype=qkv.dtype), scores)
-    probs = _softmax_last(scores)
+    # The (B, H, T, T) scores are the largest array here: scale, mask and softmax
+    # them in place (each row keeps its finite diagonal, so the max is finite).
+    scores = q @ k.transpose(0, 1, 3, 2)  # (B, H, T, T)
+    scores *= scale
+    scores += _causal_bias(T, qkv.dtype)
+    scores -= scores.max(axis=-1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=-1, keepdims=True)
+    probs = scores
     y = probs @ v  # (B, H, T, D)
     out = y.transpose(0, 2, 1, 3).reshape(B, T, C)  # (B,H,T,D) -> (B,T,C)
     return out, (q, k, v, probs, scale)
@@ -225,12 +229,17 @@ def attention_backward(dout: np.ndarray, cache) -> np.ndarray:
     dy = np.ascontiguousarray(dy)  # BLAS-friendly, as in attention_forward
     dprobs = dy @ v.transpose(0, 1, 3, 2)  # (B, H, T, T)
     dv = probs.transpose(0, 1, 3, 2) @ dy
-    dscores = probs * (dprobs - (dprobs * probs).sum(axis=-1, keepdims=True))
-    dscores = dscores * scale
-    dq = dscores @ k
-    dk = dscores.transpose(0, 1, 3, 2) @ q
-    dqkv = np.stack([dq, dk, dv])  # (3, B, H, T, D)
-    return dqkv.transpose(1, 3, 0, 2, 4).reshape(B, T, 3 * H * D)  # -> (B, T, 3C)
+    # dscores = P * (dP - sum(P * dP)) * scale, in place on dP's buffer
+    row = (dprobs * probs).sum(axis=-1, keepdims=True)
+    dprobs -= row
+    dprobs *= probs
+    dprobs *= scale
+    dscores = dprobs
+    dqkv = np.empty((B, T, 3, H, D), dtype=q.dtype)  # written once, no stack
+    dqkv[:, :, 0] = (dscores @ k).transpose(0, 2, 1, 3)  # (B,H,T,D) -> (B,T,H,D)
+    dqkv[:, :, 1] = (dscores.transpose(0, 1, 3, 2) @ q).transpose(0, 2, 1, 3)
+    dqkv[:, :, 2] = dv.transpose(0, 2, 1, 3)
+    return dqkv.reshape(B, T, 3 * H * D)  # (B, T, 3, H, D) -> (B, T, 3C)
 
 
 # --------------------------------------------------------------------------- model
