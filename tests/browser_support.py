@@ -39,7 +39,13 @@ CHROMIUM_FLAGS = [
 
 @functools.cache
 def build_book() -> Path:
-    """Build the book once with -W (warnings are errors); return the HTML folder."""
+    """Build the book once with -W (warnings are errors); return the HTML folder.
+
+    BOOK_HTML=<folder> tests an HTML book built beforehand instead (for a quick
+    re-run while working on a page; the full run always builds).
+    """
+    if os.environ.get("BOOK_HTML"):
+        return Path(os.environ["BOOK_HTML"])
     out = Path(tempfile.mkdtemp(prefix="inside-gpt-book-"))
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb), "build", str(ROOT), "--path-output", str(out)]

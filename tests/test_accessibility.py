@@ -204,3 +204,35 @@ def test_maths_carries_assistive_mathml(browser):
         context.close()
     assert formulas > 0
     assert hidden == formulas, f"{hidden} of {formulas} formulas carry MathML"
+
+
+# --- phone: printed lines fit 88 columns ----------------------------------------------
+
+# Chapters whose printed output still has lines over 88 columns (counted when this
+# test was written); each is expected to pass once its output is wrapped.
+WIDE_OUTPUT = {"01_tokenization", "02_embeddings", "03_softmax_temperature",
+               "04_attention", "05_multihead_attention", "06_mlp", "07_gpt",
+               "08_gpt3_parameters", "09_looking_inside", "A1_training"}  # fmt: skip
+
+
+def _long_output_lines(stem: str) -> list[str]:
+    notebook = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text("utf-8"))
+    long = []
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            text = output.get("text") or output.get("data", {}).get("text/plain", "")
+            text = "".join(text) if isinstance(text, list) else text
+            long += [line for line in text.splitlines() if len(line) > 88]
+    return long
+
+
+NOTEBOOK_STEMS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("stem", NOTEBOOK_STEMS)
+def test_printed_output_fits_88_columns(stem):
+    """On a 390 px phone an 88-column line already scrolls; longer ones should wrap."""
+    long = _long_output_lines(stem)
+    if long and stem in WIDE_OUTPUT:
+        pytest.xfail(f"{stem}: {len(long)} printed lines over 88 columns (to wrap)")
+    assert not long, f"{stem}: printed lines over 88 columns: {long[:3]}"

@@ -1,4 +1,5 @@
-"""Serve the interactive figures' script and style (book/_static) on every page.
+"""Serve the interactive figures' script and style (book/_static) on every page,
+and phone.js, which lets a wide figure scroll sideways at its readable size on a phone.
 
 `nanogpt_lib.interactive` puts precomputed data into notebook outputs;
 `_static/interactive.js` (plain JavaScript from this repository, no CDN) draws it.
@@ -23,5 +24,6 @@ def _static_path(app: Sphinx, config) -> None:
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _static_path)
     app.add_js_file("interactive.js", defer="defer")
+    app.add_js_file("phone.js", defer="defer")
     app.add_css_file("interactive.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -10,7 +10,8 @@
 (function () {
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
-  var W = 640, H = 300, LEFT = 56, RIGHT = 12, TOP = 16, BOTTOM = 64;
+  // Drawing units; a phone-wide box gets a narrower drawing, so text stays readable.
+  var WIDE = 640, NARROW = 380, H = 300, LEFT = 56, RIGHT = 12, TOP = 16, BOTTOM = 64;
 
   function el(name, attrs, text) {
     var node = document.createElementNS(SVG, name);
@@ -33,7 +34,7 @@
     }
   }
 
-  function draw(svg, spec, frame) {
+  function draw(svg, spec, frame, W) {
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     var lo = spec.y.min, hi = spec.y.max;
     frame.v.forEach(function (row) {
@@ -68,12 +69,15 @@
           height + 10), "text-anchor": "middle", "class": "ix-value",
           "data-series": j, "data-category": i }, fmt(v, spec.digits)));
       });
-      svg.appendChild(el("text", { x: cx, y: H - BOTTOM + 16, "text-anchor": "middle",
+      var turn = slot < 70 && name.length > 3;  // long names on narrow slots: slant
+      var ty = H - BOTTOM + 16;
+      svg.appendChild(el("text", { x: cx, y: ty, "text-anchor": turn ? "end" : "middle",
+        transform: turn ? "rotate(-30 " + cx + " " + ty + ")" : "",
         "class": "ix-category" }, name));
     });
     if (s > 1) {
       spec.series.forEach(function (name, j) {
-        var lx = LEFT + j * 150;
+        var lx = LEFT + j * 120;
         svg.appendChild(el("rect", { x: lx, y: H - 22, width: 12, height: 12,
           fill: spec.colors[j] }));
         svg.appendChild(el("text", { x: lx + 18, y: H - 12, "class": "ix-legend" },
@@ -127,10 +131,11 @@
       var out = document.createElement("output");
       out.setAttribute("for", id);
       row.appendChild(input);
-      row.appendChild(out);
+      if (c.kind !== "select") row.appendChild(out);  // a menu shows its own value
       form.appendChild(row);
       inputs.push([input, out, c, k]);
     });
+    var W = box.clientWidth && box.clientWidth < 520 ? NARROW : WIDE;
     var svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img",
       "class": "interactive-svg" });
     var caption = document.createElement("figcaption");
@@ -152,7 +157,7 @@
         item[1].textContent = text;
         if (item[0].type === "range") item[0].setAttribute("aria-valuetext", text);
       });
-      draw(svg, spec, frame);
+      draw(svg, spec, frame, W);
       svg.setAttribute("aria-label", spec.title + ". " + frame.t);
       caption.textContent = frame.t;
       box.dataset.frame = String(index);

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from IPython.display import display
 
-__all__ = ["Control", "FigureSpec", "frames_over", "figure_html", "show"]
+__all__ = ["Control", "FigureSpec", "frames_over", "figure_html", "show", "fixed"]
 
 MAX_FRAMES = 4000  # keeps one figure's data under ~100 kB of HTML
 
@@ -113,6 +113,12 @@ def frames_over(
         rounded = [[_round(h, digits) for h in row] for row in heights]
         frames.append({"v": rounded, "t": text})
     return tuple(frames)
+
+
+def fixed(x: float, digits: int) -> str:
+    """`x` with `digits` decimals, never "-0.00"."""
+    text = f"{float(x):.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def _round(x: float, digits: int):

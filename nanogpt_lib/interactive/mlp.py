@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..mlp import gelu
-from ._core import Control, FigureSpec, frames_over
+from ._core import Control, FigureSpec, fixed, frames_over
 
 __all__ = ["neuron_figure", "neuron_values"]
 
@@ -74,12 +74,11 @@ def neuron_figure(p: Mapping, directions: Mapping, *, neuron: int = 0, inputs=No
         pre, post, before, after = neuron_values(
             p, directions, values, neuron=neuron, activation=activation
         )
+        pairs = zip(names, before, after, strict=True)
         text = (
-            f"neuron {neuron}: {pre:.2f} before {activation}, {post:.2f} after; "
-            + ", ".join(
-                f"{n} {b:.2f} -> {a:.2f}"
-                for n, b, a in zip(names, before, after, strict=True)
-            )
+            f"neuron {neuron}: {fixed(pre, 2)} before {activation}, "
+            f"{fixed(post, 2)} after; "
+            + ", ".join(f"{n} {fixed(b, 2)} -> {fixed(a, 2)}" for n, b, a in pairs)
         )
         return [[pre, *before.tolist()], [post, *after.tolist()]], text
 
