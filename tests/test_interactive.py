@@ -10,6 +10,7 @@ request off the machine.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -30,12 +31,17 @@ from nanogpt_lib.interactive import (
     neuron_figure,
     parameter_figure,
     sampling_figure,
+    sorter_figure,
+    sorter_sampling_figure,
 )
+from nanogpt_lib.interactive.gpt import all_inputs
 from nanogpt_lib.interactive.mlp import neuron_values
 from nanogpt_lib.interactive.params import config_for
 from nanogpt_lib.interactive.softmax import sampling_probs
 from nanogpt_lib.params import KINDS, by_kind, count_params, gpt2_groups
 from nanogpt_lib.softmax import softmax, top_k_logits, top_p_logits
+from nanogpt_lib.sorter import load_sorter
+from nanogpt_lib.widgets.gpt import sorter_steps
 
 LOGITS = np.array([3.1, 2.4, 1.9, 0.7, 0.2, -0.4, -1.3, -2.2], dtype=np.float32)
 LABELS = [" the", " a", " to", " and", "\n", " of", "!", "\u4e16"]
@@ -56,12 +62,20 @@ def _neuron_setup():
     return p, directions
 
 
+@functools.cache
+def _sorter_figures():
+    cfg, params = load_sorter()
+    return sorter_figure(cfg, params), sorter_sampling_figure(cfg, params)
+
+
 def _figures():
     p, directions = _neuron_setup()
     return {
         "sampling": sampling_figure(LOGITS, LABELS),
         "neuron": neuron_figure(p, directions, neuron=1),
         "parameters": parameter_figure(),
+        "sorter": _sorter_figures()[0],
+        "sorter sampling": _sorter_figures()[1],
     }
 
 
@@ -133,6 +147,29 @@ def test_neuron_frames_match_the_widgets_arithmetic():
             assert frame["v"][1][0] >= 0
 
 
+def test_sorter_frames_are_chapter_00s_greedy_steps():
+    cfg, params = load_sorter()
+    spec = _sorter_figures()[0]
+    assert len(spec.frames) == 729 == len(all_inputs())
+    for letters in ["CBABBC", "AAAAAA", "CABBAC", "BCCAAB"]:
+        pos = ["ABC".index(ch) for ch in letters]
+        frame = spec.frames[spec.frame_index(pos)]
+        ids = np.array(["ABC".index(ch) for ch in letters])
+        _, probs, chosen = sorter_steps(params, cfg, ids)  # the widget's float32 path
+        np.testing.assert_allclose(np.array(frame["v"]).T, probs, atol=1.5e-3)
+        generated = "".join("ABC"[c] for c in chosen)
+        assert frame["t"].startswith(f"{letters} -> {generated} (sorted correctly)")
+    # the trained sorter sorts every one of its 729 inputs
+    assert not [f["t"] for f in spec.frames if "WRONG" in f["t"]]
+
+
+def test_sorter_sampling_at_temperature_zero_is_certain():
+    spec = _sorter_figures()[1]
+    frame = spec.frames[spec.frame_index([0, 0, 2])]
+    assert frame["t"] == "CBABBC -> ABBBCC: P(all six right) = 1.000"
+    assert sorted(set(v for row in frame["v"] for v in row)) == [0, 1]
+
+
 def test_html_is_byte_stable_and_safe():
     first = {name: figure_html(spec) for name, spec in _figures().items()}
     second = {name: figure_html(spec) for name, spec in _figures().items()}
@@ -182,7 +219,7 @@ def gallery(tmp_path_factory):
     (folder / "still.png").write_bytes(b"")
     (folder / "index.html").write_text(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        "<title>gallery</title><link rel=\"icon\" href=\"data:,\">"
+        '<title>gallery</title><link rel="icon" href="data:,">'
         '<link rel="stylesheet" href="interactive.css">'
         '<script defer src="interactive.js"></script></head>'
         f"<body><main>{cells}</main></body></html>",
@@ -249,7 +286,7 @@ def test_every_control_redraws_with_the_stored_numbers(browser, gallery):
             assert caption == frame["t"]
             moved += 1
     page.close()
-    assert moved == sum(len(s.controls) for s in figures.values()) == 9
+    assert moved == sum(len(s.controls) for s in figures.values()) == 18
     watch.assert_clean("interactive gallery")
 
 

@@ -10,6 +10,7 @@ keys), so nbval compares it strictly. On top of the library, like `widgets`.
 """
 
 from ._core import FigureSpec, figure_html, show
+from .gpt import sorter_figure, sorter_sampling_figure
 from .mlp import neuron_figure
 from .params import parameter_figure
 from .softmax import sampling_figure
@@ -21,4 +22,6 @@ __all__ = [
     "sampling_figure",
     "neuron_figure",
     "parameter_figure",
+    "sorter_figure",
+    "sorter_sampling_figure",
 ]

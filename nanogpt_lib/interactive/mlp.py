@@ -29,16 +29,18 @@ def neuron_values(
     (N,), (N,)). x = sum of amount x direction, as in the ipywidgets explorer.
     """
     names = list(directions)
-    basis = np.stack([np.asarray(directions[n], dtype=np.float32) for n in names])
-    x = np.zeros(basis.shape[1], dtype=np.float32)
+    # float64 throughout: a stored number's last digit must not depend on the BLAS
+    basis = np.stack([np.asarray(directions[n], dtype=np.float64) for n in names])
+    x = np.zeros(basis.shape[1])
     for name, amount in amounts.items():
-        x = x + np.float32(amount) * basis[names.index(name)]
-    pre = float(x @ p["c_fc"]["weight"][:, neuron]) + float(p["c_fc"]["bias"][neuron])
+        x = x + amount * basis[names.index(name)]
+    w_in = np.asarray(p["c_fc"]["weight"][:, neuron], dtype=np.float64)
+    pre = float(x @ w_in) + float(p["c_fc"]["bias"][neuron])
     if activation == "GELU":
-        post = float(gelu(np.array([pre], dtype=np.float32))[0])
+        post = float(gelu(np.array([pre]))[0])
     else:
         post = max(pre, 0.0)
-    written = np.float32(post) * p["c_proj"]["weight"][neuron]
+    written = post * np.asarray(p["c_proj"]["weight"][neuron], dtype=np.float64)
     return pre, post, basis @ x, basis @ (x + written)
 
 

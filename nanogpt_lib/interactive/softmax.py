@@ -22,12 +22,13 @@ def sampling_probs(logits, temperature: float, top_k: int, top_p: float) -> np.n
     Shapes: logits (V,) -> (V,). Temperature divides the logits, top-k keeps the k
     best, top-p keeps the nucleus; temperature 0 puts everything on the argmax.
     """
-    arr = np.asarray(logits, dtype=np.float32)
+    # float64: a stored number's last digit must not depend on the machine
+    arr = np.asarray(logits, dtype=np.float64)
     if top_k < arr.shape[-1]:
         arr = top_k_logits(arr, top_k)
     if temperature == 0:
         return softmax(arr, temperature=0.0)
-    arr = arr / np.float32(temperature)
+    arr = arr / temperature
     if top_p < 1:
         arr = top_p_logits(arr, top_p)
     return softmax(arr)
@@ -39,7 +40,7 @@ def sampling_figure(logits, labels: Sequence[str]) -> FigureSpec:
     Shapes: logits (V,), labels V strings. Temperature runs 0 to 2 in steps of 0.1,
     top-k 1 to V (V keeps all), top-p over 0.5 ... 1 (1 keeps all).
     """
-    logits = np.asarray(logits, dtype=np.float32)
+    logits = np.asarray(logits, dtype=np.float64)
     if logits.ndim != 1 or len(labels) != logits.shape[0]:
         raise ValueError(
             f"logits must be (V,) with V labels, got {logits.shape} and {len(labels)}"
