@@ -27,6 +27,7 @@ from browser_support import (
 )
 
 from nanogpt_lib.interactive import (
+    attention_row_figure,
     figure_html,
     neuron_figure,
     parameter_figure,
@@ -62,6 +63,22 @@ def _neuron_setup():
     return p, directions
 
 
+def _pattern():
+    return np.array([[1.0, 0, 0], [0.25, 0.75, 0], [0.2, 0.5, 0.3]])
+
+
+def test_attention_rows_are_the_patterns_rows():
+    spec = attention_row_figure(_pattern(), ["The", " small", " cat"], query=1)
+    assert spec.controls[0].start == 1
+    assert [f["v"][0] for f in spec.frames] == _pattern().tolist()
+    assert spec.frames[1]["t"] == (
+        "query 1 '\u2423small' looks most at key 1 '\u2423small' (0.750); "
+        "keys after it get 0"
+    )
+    with pytest.raises(ValueError, match="shape"):
+        attention_row_figure(_pattern(), ["a", "b"])
+
+
 @functools.cache
 def _sorter_figures():
     cfg, params = load_sorter()
@@ -74,6 +91,7 @@ def _figures():
         "sampling": sampling_figure(LOGITS, LABELS),
         "neuron": neuron_figure(p, directions, neuron=1),
         "parameters": parameter_figure(),
+        "attention": attention_row_figure(_pattern(), ["The", " small", " cat"]),
         "sorter": _sorter_figures()[0],
         "sorter sampling": _sorter_figures()[1],
     }
@@ -286,7 +304,7 @@ def test_every_control_redraws_with_the_stored_numbers(browser, gallery):
             assert caption == frame["t"]
             moved += 1
     page.close()
-    assert moved == sum(len(s.controls) for s in figures.values()) == 18
+    assert moved == sum(len(s.controls) for s in figures.values()) == 19
     watch.assert_clean("interactive gallery")
 
 

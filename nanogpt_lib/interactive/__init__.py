@@ -10,6 +10,7 @@ keys), so nbval compares it strictly. On top of the library, like `widgets`.
 """
 
 from ._core import FigureSpec, figure_html, show
+from .attention import attention_row_figure
 from .gpt import sorter_figure, sorter_sampling_figure
 from .mlp import neuron_figure
 from .params import parameter_figure
@@ -20,6 +21,7 @@ __all__ = [
     "figure_html",
     "show",
     "sampling_figure",
+    "attention_row_figure",
     "neuron_figure",
     "parameter_figure",
     "sorter_figure",
