@@ -95,6 +95,20 @@ def require_chromium() -> str:
     return path
 
 
+def require_module(name: str):
+    """Import `name` (a test requirement); skip without it, but fail under CI=true."""
+    try:
+        return __import__(name, fromlist=["_"])
+    except ImportError:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(
+                f"CI must install {name} (pip install -r requirements-browser.txt)"
+            )
+        pytest.skip(
+            f"{name} is not installed (pip install -r requirements-browser.txt)"
+        )
+
+
 def chapter_pages() -> list[tuple[str, str]]:
     """(label, path): the landing page, then every chapter in the table of contents."""
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")

@@ -22,6 +22,7 @@ from browser_support import (
     build_book,
     chapter_pages,
     require_chromium,
+    require_module,
     serve,
     wait_for_maths,
 )
@@ -146,7 +147,7 @@ def test_every_figure_has_alt_text_saying_what_it_shows(label, path):
 def browser():
     chromium = require_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
-    pytest.importorskip("axe_playwright_python")
+    require_module("axe_playwright_python")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
         yield b

@@ -12,7 +12,7 @@ import sys
 from html.parser import HTMLParser
 
 import pytest
-from browser_support import ROOT, build_book, require_chromium
+from browser_support import ROOT, build_book, require_chromium, require_module
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_pdf  # noqa: E402
@@ -23,7 +23,7 @@ RAW_TEX = re.compile(r"\\(frac|mathrm|sqrt|sum|left|right|begin|text|cdot)\b|\$\
 @pytest.fixture(scope="module")
 def pdf(tmp_path_factory):
     require_chromium()
-    pypdf = pytest.importorskip("pypdf")
+    pypdf = require_module("pypdf")
     pytest.importorskip("playwright.sync_api")
     out = tmp_path_factory.mktemp("pdf") / "inside-gpt.pdf"
     info = build_pdf.build_pdf(build_book(), out)
@@ -107,7 +107,10 @@ def test_outline_lists_every_chapter_with_the_htmls_number(pdf):
             f"{doc}: '{h1}' is not a top-level outline entry: {top}"
         )
     numbered = [h1 for _, h1, _ in _html_pages() if re.match(r"\d+\. ", h1)]
-    assert [h.split(".")[0] for h in numbered] == [str(n) for n in range(1, 9)]
+    assert len(numbered) >= 8
+    assert [h.split(".")[0] for h in numbered] == [
+        str(n) for n in range(1, len(numbered) + 1)
+    ]
 
 
 def test_every_figure_is_printed(pdf):
