@@ -29,6 +29,7 @@ from browser_support import (
 from nanogpt_lib.interactive import (
     attention_row_figure,
     figure_html,
+    neighbour_figure,
     neuron_figure,
     parameter_figure,
     sampling_figure,
@@ -43,6 +44,7 @@ from nanogpt_lib.params import KINDS, by_kind, count_params, gpt2_groups
 from nanogpt_lib.softmax import softmax, top_k_logits, top_p_logits
 from nanogpt_lib.sorter import load_sorter
 from nanogpt_lib.widgets.gpt import sorter_steps
+from nanogpt_lib.word_vectors import WordVectors, most_similar
 
 LOGITS = np.array([3.1, 2.4, 1.9, 0.7, 0.2, -0.4, -1.3, -2.2], dtype=np.float32)
 LABELS = [" the", " a", " to", " and", "\n", " of", "!", "\u4e16"]
@@ -61,6 +63,26 @@ def _neuron_setup():
         "c_proj": {"weight": rng.standard_normal((f, c)).astype(np.float32)},
     }
     return p, directions
+
+
+def _word_vectors():
+    rng = np.random.default_rng(1)
+    words = tuple(f"w{i}" for i in range(20))
+    vectors = rng.standard_normal((20, 6)).astype(np.float32)
+    return WordVectors(words, vectors, np.ones(20, dtype=np.int64))
+
+
+def test_neighbour_frames_name_and_measure_the_nearest_words():
+    wv = _word_vectors()
+    spec = neighbour_figure(wv, ["w3", "w7"], word="w7", k=5)
+    assert [c.start for c in spec.controls] == [1, 4]
+    frame = spec.frames[spec.frame_index([1, 4])]
+    pairs = most_similar(wv, "w7", 5)
+    assert frame["c"] == [w for w, _ in pairs]
+    np.testing.assert_allclose(frame["v"][0], [s for _, s in pairs], atol=5e-4)
+    assert len(spec.frames[spec.frame_index([0, 0])]["c"]) == 1
+    with pytest.raises(ValueError, match="vocabulary"):
+        neighbour_figure(wv, ["nope"])
 
 
 def _pattern():
@@ -92,6 +114,7 @@ def _figures():
         "neuron": neuron_figure(p, directions, neuron=1),
         "parameters": parameter_figure(),
         "attention": attention_row_figure(_pattern(), ["The", " small", " cat"]),
+        "neighbours": neighbour_figure(_word_vectors(), ["w1", "w2", "w3"], k=4),
         "sorter": _sorter_figures()[0],
         "sorter sampling": _sorter_figures()[1],
     }
@@ -304,7 +327,7 @@ def test_every_control_redraws_with_the_stored_numbers(browser, gallery):
             assert caption == frame["t"]
             moved += 1
     page.close()
-    assert moved == sum(len(s.controls) for s in figures.values()) == 19
+    assert moved == sum(len(s.controls) for s in figures.values()) == 21
     watch.assert_clean("interactive gallery")
 
 

@@ -42,7 +42,8 @@
     });
     var plotH = H - TOP - BOTTOM, plotW = W - LEFT - RIGHT;
     var y = function (v) { return TOP + plotH * (hi - v) / (hi - lo); };
-    var n = spec.categories.length, s = spec.series.length;
+    var categories = frame.c || spec.categories;  // a frame may name its own bars
+    var n = Math.max(1, categories.length), s = spec.series.length;
     var slot = plotW / n, bar = Math.min(48, (slot * 0.8) / s);
     svg.appendChild(el("line", { x1: LEFT, x2: W - RIGHT, y1: y(0), y2: y(0),
       "class": "ix-axis" }));
@@ -54,7 +55,7 @@
     svg.appendChild(el("text", { x: 12, y: TOP + plotH / 2, "class": "ix-label",
       "text-anchor": "middle", transform: "rotate(-90 12 " + (TOP + plotH / 2) + ")" },
       spec.y.label));
-    spec.categories.forEach(function (name, i) {
+    categories.forEach(function (name, i) {
       var cx = LEFT + slot * (i + 0.5);
       frame.v.forEach(function (row, j) {
         var v = row[i], x = cx - (bar * s) / 2 + j * bar;

@@ -11,6 +11,7 @@ keys), so nbval compares it strictly. On top of the library, like `widgets`.
 
 from ._core import FigureSpec, figure_html, show
 from .attention import attention_row_figure
+from .embedding import neighbour_figure
 from .gpt import sorter_figure, sorter_sampling_figure
 from .mlp import neuron_figure
 from .params import parameter_figure
@@ -22,6 +23,7 @@ __all__ = [
     "show",
     "sampling_figure",
     "attention_row_figure",
+    "neighbour_figure",
     "neuron_figure",
     "parameter_figure",
     "sorter_figure",
