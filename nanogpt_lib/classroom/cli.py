@@ -90,8 +90,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m nanogpt_lib.classroom",
         description=(
             "Classroom kit for the Inside GPT notebooks: write student versions "
-            "(solutions replaced by stubs that raise NotImplementedError) and "
-            "check that every exercise follows the pattern."
+            "(solutions replaced by stubs that raise NotImplementedError), check "
+            "that every exercise follows the pattern, write an nbgrader course, "
+            "grade a class's notebooks into a report of mistakes, and export the "
+            "self-check quizzes for an LMS."
         ),
         epilog=(
             "examples:\n"
@@ -102,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
             "  python -m nanogpt_lib.classroom nbgrader course/\n"
             "  python -m nanogpt_lib.classroom grade submissions/ --out report/\n"
             "  python -m nanogpt_lib.classroom quiz qti quizzes/\n"
-            "The teaching guide in the book explains the rest (nbgrader, Colab)."
+            "The teaching guide in the book explains the rest (JupyterHub, Colab)."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
