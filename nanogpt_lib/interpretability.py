@@ -361,13 +361,21 @@ def induction_scores(patterns, period: int) -> np.ndarray:
 
 
 def repeated_random_tokens(
-    rng: np.random.Generator, vocab_size: int, length: int, batch: int
+    rng: np.random.Generator,
+    vocab_size: int,
+    length: int,
+    batch: int,
+    *,
+    distinct: bool = False,
 ) -> np.ndarray:
     """Random token sequences written twice: ARENA's test for induction heads.
 
     Shapes: () -> (batch, 2 * length) int64; row[length:] == row[:length].
     Random tokens cannot be predicted the first time; the second time a model
-    that copies "what came after this token before" predicts them all.
+    that copies "what came after this token before" predicts them all. With
+    distinct=True no token repeats within a copy (length <= vocab_size), so each
+    token of the second copy has exactly one earlier twin and a perfect induction
+    head scores 1.
     """
     for name, value in (
         ("vocab_size", vocab_size),
@@ -380,5 +388,13 @@ def repeated_random_tokens(
             or value < 1
         ):
             raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-    first = rng.integers(0, vocab_size, size=(batch, length))
+    if distinct:
+        if length > vocab_size:
+            raise ValueError(
+                f"length must be <= vocab_size = {vocab_size} with distinct=True, "
+                f"got {length}"
+            )
+        first = np.stack([rng.permutation(vocab_size)[:length] for _ in range(batch)])
+    else:
+        first = rng.integers(0, vocab_size, size=(batch, length))
     return np.concatenate([first, first], axis=1)

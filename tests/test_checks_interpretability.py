@@ -54,7 +54,7 @@ def test_right_answers_pass(capsys):
     assert out == [
         "check_previous_token_score: all 5 cases passed.",
         "check_line_start_keys: all 6 cases passed.",
-        "check_induction_score: all 4 cases passed.",
+        "check_induction_score: all 6 cases passed.",
         "check_remove_head: all 3 cases passed.",
         "check_remove_head: all 3 cases passed.",
     ]
@@ -80,6 +80,8 @@ def test_previous_token_mistakes_are_named(mistake):
 
 
 LINE = {
+    "first-line-key-0": chk._line_keys_first_line,
+    "newline-query": chk._line_keys_newline_next,
     "marks-newline": lambda ids, nl: chk._line_keys(ids, nl, mark_newline=True),
     "every-line": lambda ids, nl: chk._line_keys(ids, nl, any_line=True),
     "future-keys": lambda ids, nl: chk._line_keys(ids, nl, future=True),
@@ -98,6 +100,9 @@ def test_line_start_mistakes_are_named(mistake):
 
 
 INDUCTION = {
+    "one-before": lambda p, n: float(
+        np.mean([p[t, t - n - 1] for t in range(n + 1, len(p))])
+    ),
     "same-token": lambda p, n: chk._ind_offset(p, n, 0),
     "two-after": lambda p, n: chk._ind_offset(p, n, 2),
     "previous-token": lambda p, n: float(np.mean(np.diagonal(p, -1))),
@@ -116,11 +121,21 @@ def test_induction_mistakes_are_named(mistake):
 
 
 @pytest.mark.parametrize(
-    "how", ["columns", "bias-too", "queries", "values-weight-only", "next-head"]
+    "how",
+    [
+        "columns",
+        "bias-too",
+        "queries",
+        "keys",
+        "values-weight-only",
+        "whole-layer",
+        "next-head",
+    ],
 )
 def test_remove_head_mistakes_are_named(how):
     ids = {
         "queries": "zero-queries",
+        "keys": "zero-queries",  # same effect; the hint names both
         "values-weight-only": "value-bias-left",
         "next-head": "wrong-rows",
     }
@@ -154,3 +169,8 @@ def test_wrong_answer_without_a_known_mistake_shows_values():
         chk.check_previous_token_score(lambda p: 0.123)
     assert info.value.mistake is None
     assert "expected" in str(info.value) and "0.123" in str(info.value)
+
+
+def test_an_induction_score_that_ignores_period_is_rejected():
+    with pytest.raises(CheckFailure):
+        chk.check_induction_score(lambda p, n: chk._ind_offset(p, len(p) // 2, 1))

@@ -111,6 +111,10 @@ def test_repeated_random_tokens(rng):
     seq = interp.repeated_random_tokens(rng, 11, 5, 3)
     assert seq.shape == (3, 10)
     np.testing.assert_array_equal(seq[:, 5:], seq[:, :5])
+    once = interp.repeated_random_tokens(rng, 11, 11, 4, distinct=True)[:, :11]
+    assert all(len(set(row)) == 11 for row in once.tolist())
+    with pytest.raises(ValueError, match="length must be <= vocab_size = 11"):
+        interp.repeated_random_tokens(rng, 11, 12, 1, distinct=True)
 
 
 @pytest.mark.parametrize(

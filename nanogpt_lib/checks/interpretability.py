@@ -161,6 +161,29 @@ def _line_keys(ids, newline, *, mark_newline=False, any_line=False, future=False
     return keys
 
 
+def _line_keys_first_line(ids, newline):
+    keys = _line_keys(ids, newline)
+    ids = np.asarray(ids)
+    for t in range(ids.shape[0]):
+        if not keys[t].any():
+            keys[t, 0] = True
+    return keys
+
+
+def _line_keys_newline_next(ids, newline):
+    ids = np.asarray(ids)
+    T = ids.shape[0]
+    keys = np.zeros((T, T), dtype=bool)
+    start = None
+    for t in range(T):
+        if ids[t] == newline:
+            start = t + 1 if t + 1 < T else None
+            continue  # the newline query marks nothing (the mistake)
+        if start is not None and start <= t:
+            keys[t, start] = True
+    return keys
+
+
 def _as_mask_list(answer):
     arr = np.asarray(answer)
     return arr.astype(bool).tolist() if arr.ndim == 2 else arr.tolist()
@@ -183,6 +206,18 @@ def check_line_start_keys(candidate) -> None:
         Case("random ids, newline = 2", (rng.integers(0, 4, size=12), 2)),
     ]
     mistakes = [
+        Mistake(
+            "A window usually starts in the middle of a line: queries before the first "
+            "newline have no line start in view and mark nothing (do not use key 0).",
+            lambda ids, nl: _line_keys_first_line(ids, nl),
+            id="first-line-key-0",
+        ),
+        Mistake(
+            "A newline belongs to the line it ends: the query at a newline still marks "
+            "the start of its own line; the new line starts at the next token.",
+            lambda ids, nl: _line_keys_newline_next(ids, nl),
+            id="newline-query",
+        ),
         Mistake(
             "You marked the newline itself; the line starts at the token *after* "
             "it (position of the newline + 1).",
@@ -252,6 +287,8 @@ def check_induction_score(candidate) -> None:
         Case("a perfect induction head, T = 8, period 4", (perfect, 4)),
         Case("random pattern, T = 10, period 5", (_pattern(rng, 10), 5)),
         Case("random pattern, T = 7, period 3", (_pattern(rng, 7), 3)),
+        Case("random pattern, T = 10, period 3", (_pattern(rng, 10), 3)),
+        Case("the chapter's shape: T = 199, period 100", (_pattern(rng, 199), 100)),
     ]
     mistakes = [
         Mistake(
@@ -266,6 +303,16 @@ def check_induction_score(candidate) -> None:
             "t - period + 1.",
             lambda p, n: _ind_offset(p, n, 2),
             id="two-after",
+        ),
+        Mistake(
+            "Off by one the other way: key t - period - 1 is the token *before* the "
+            "earlier copy. The induction key is the one after it, t - period + 1.",
+            lambda p, n: float(
+                np.mean(
+                    [np.asarray(p, float)[t, t - n - 1] for t in range(n + 1, len(p))]
+                )
+            ),
+            id="one-before",
         ),
         Mistake(
             "Only queries in the second copy (t >= period) have an earlier copy to "
@@ -327,6 +374,11 @@ def _edit(params, layer, head, cfg, how):
         attn["c_attn"]["bias"][rows] = 0.0
     elif how == "values-weight-only":
         attn["c_attn"]["weight"][:, 2 * C + head * D : 2 * C + (head + 1) * D] = 0.0
+    elif how == "keys":
+        attn["c_attn"]["weight"][:, C + head * D : C + (head + 1) * D] = 0.0
+        attn["c_attn"]["bias"][C + head * D : C + (head + 1) * D] = 0.0
+    elif how == "whole-layer":
+        attn["c_proj"]["weight"][:] = 0.0
     elif how == "next-head":
         attn["c_proj"]["weight"][(head + 1) * D : (head + 2) * D, :] = 0.0
     return out
@@ -375,10 +427,10 @@ def check_remove_head(candidate) -> None:
             id="bias-too",
         ),
         Mistake(
-            "Zeroing the head's queries does not silence it: all scores become 0, "
-            "softmax turns them into a uniform average, and the head still writes "
-            "that average of its values. Remove what it writes instead: its D rows "
-            "of c_proj.",
+            "Zeroing the head's queries (or keys) does not silence it: all scores "
+            "become 0, softmax turns them into a uniform average, and the head still "
+            "writes that average of its values. Remove what it writes instead: its D "
+            "rows of c_proj.",
             through_logits(lambda *a: _edit(*a, "queries")),
             id="zero-queries",
         ),
@@ -388,6 +440,12 @@ def check_remove_head(candidate) -> None:
             "rows of c_proj instead (or the value bias too).",
             through_logits(lambda *a: _edit(*a, "values-weight-only")),
             id="value-bias-left",
+        ),
+        Mistake(
+            "You removed every head of the layer: zero only rows h*D:(h+1)*D of "
+            "c_proj's weight, the rows through which head h writes.",
+            through_logits(lambda *a: _edit(*a, "whole-layer")),
+            id="whole-layer",
         ),
         Mistake(
             "Off by one head: head h owns rows h*D:(h+1)*D, with D = C / H.",

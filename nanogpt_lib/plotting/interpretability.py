@@ -24,7 +24,8 @@ def plot_lens(loss, accuracy, labels: Sequence[str], *, title: str = ""):
     left, right = fig.subplots(1, 2)
     x = np.arange(len(labels))
     left.plot(x, loss, marker="o", color=OKABE_ITO[0])
-    left.set_ylabel("held-out loss (nats per character)")
+    left.set_ylabel("held-out loss (nats per character, log scale)")
+    left.set_yscale("log")  # the first read-out is far above the rest
     right.plot(x, 100 * accuracy, marker="s", color=OKABE_ITO[1])
     right.set_ylabel("top-1 accuracy (%)")
     for ax in (left, right):
