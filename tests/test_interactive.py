@@ -26,9 +26,11 @@ from browser_support import (
     serve,
 )
 
+from nanogpt_lib.gpt import forward
 from nanogpt_lib.interactive import (
     attention_row_figure,
     figure_html,
+    head_figure,
     neighbour_figure,
     neuron_figure,
     parameter_figure,
@@ -85,6 +87,29 @@ def test_neighbour_frames_name_and_measure_the_nearest_words():
         neighbour_figure(wv, ["nope"])
 
 
+def _patterns():
+    cfg, params = load_sorter()
+    ids = np.array([2, 1, 0, 1, 1, 2])
+    trace: dict = {}
+    forward(params, ids, cfg, trace=trace)
+    return np.stack(
+        [trace[f"h.{i}.attn.pattern"] for i in range(cfg.n_layer)]
+    )  # (L, H, T, T)
+
+
+def test_head_frames_are_the_traced_patterns():
+    patterns = _patterns()
+    labels = list("CBABBC")
+    spec = head_figure(patterns, labels, layer=2, head=1)
+    assert spec.kind == "heatmap" and [c.start for c in spec.controls] == [2, 1]
+    for layer, head in [(0, 0), (2, 1), (1, 2)]:
+        frame = spec.frames[spec.frame_index([layer, head])]
+        np.testing.assert_allclose(frame["v"], patterns[layer, head], atol=5e-3)
+        assert np.triu(np.array(frame["v"]), 1).sum() == 0  # causal
+    with pytest.raises(ValueError, match="labels"):
+        head_figure(patterns, labels[:3])
+
+
 def _pattern():
     return np.array([[1.0, 0, 0], [0.25, 0.75, 0], [0.2, 0.5, 0.3]])
 
@@ -115,6 +140,7 @@ def _figures():
         "parameters": parameter_figure(),
         "attention": attention_row_figure(_pattern(), ["The", " small", " cat"]),
         "neighbours": neighbour_figure(_word_vectors(), ["w1", "w2", "w3"], k=4),
+        "heads": head_figure(_patterns(), list("CBABBC")),
         "sorter": _sorter_figures()[0],
         "sorter sampling": _sorter_figures()[1],
     }
@@ -327,7 +353,7 @@ def test_every_control_redraws_with_the_stored_numbers(browser, gallery):
             assert caption == frame["t"]
             moved += 1
     page.close()
-    assert moved == sum(len(s.controls) for s in figures.values()) == 21
+    assert moved == sum(len(s.controls) for s in figures.values()) == 23
     watch.assert_clean("interactive gallery")
 
 

@@ -87,6 +87,50 @@
     }
   }
 
+  // cividis (perceptually uniform, colour-blind safe), sampled at five stops
+  var CIVIDIS = [[0, 34, 78], [64, 77, 107], [124, 123, 120], [188, 175, 111],
+    [253, 231, 55]];
+
+  function cividis(t) {
+    t = Math.max(0, Math.min(1, t)) * (CIVIDIS.length - 1);
+    var i = Math.min(CIVIDIS.length - 2, Math.floor(t)), f = t - i;
+    var a = CIVIDIS[i], b = CIVIDIS[i + 1];
+    return "rgb(" + [0, 1, 2].map(function (k) {
+      return Math.round(a[k] + (b[k] - a[k]) * f);
+    }).join(",") + ")";
+  }
+
+  function drawHeatmap(svg, spec, frame, W) {
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    var names = frame.c || spec.categories, n = names.length;
+    var left = 70, top = 8, bottom = 70;
+    var side = Math.min(W - left - 8, H - top - bottom) / n;
+    var lo = spec.y.min, hi = spec.y.max;
+    frame.v.forEach(function (row, r) {
+      row.forEach(function (v, c) {
+        var x = left + c * side, y = top + r * side;
+        var cell = el("rect", { x: x, y: y, width: side, height: side,
+          fill: cividis((v - lo) / (hi - lo || 1)), "class": "ix-cell" });
+        cell.appendChild(el("title", {}, "query " + names[r] + ", key " + names[c] +
+          ": " + fmt(v, spec.digits)));
+        svg.appendChild(cell);
+        svg.appendChild(el("text", { x: x + side / 2, y: y + side / 2 + 3,
+          "text-anchor": "middle", "class": "ix-value ix-cell-value",
+          style: "fill:" + ((v - lo) / (hi - lo || 1) > 0.6 ? "#000" : "#fff") },
+          fmt(v, spec.digits)));
+      });
+      svg.appendChild(el("text", { x: left - 4, y: top + (r + 0.5) * side + 4,
+        "text-anchor": "end", "class": "ix-category" }, names[r]));
+    });
+    names.forEach(function (name, c) {
+      var cx = left + (c + 0.5) * side, ty = top + n * side + 12;
+      svg.appendChild(el("text", { x: cx, y: ty, "text-anchor": "middle",
+        "class": "ix-category" }, name));
+    });
+    svg.appendChild(el("text", { x: left, y: H - 8, "class": "ix-label" },
+      spec.y.label));
+  }
+
   function setup(box, index) {
     var data = box.querySelector("script.interactive-data");
     if (!data || box.dataset.ready) return;
@@ -158,7 +202,7 @@
         item[1].textContent = text;
         if (item[0].type === "range") item[0].setAttribute("aria-valuetext", text);
       });
-      draw(svg, spec, frame, W);
+      (spec.kind === "heatmap" ? drawHeatmap : draw)(svg, spec, frame, W);
       svg.setAttribute("aria-label", spec.title + ". " + frame.t);
       caption.textContent = frame.t;
       box.dataset.frame = String(index);

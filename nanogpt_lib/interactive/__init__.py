@@ -14,6 +14,7 @@ from .attention import attention_row_figure
 from .embedding import neighbour_figure
 from .gpt import sorter_figure, sorter_sampling_figure
 from .mlp import neuron_figure
+from .multihead import head_figure
 from .params import parameter_figure
 from .softmax import sampling_figure
 
@@ -25,6 +26,7 @@ __all__ = [
     "attention_row_figure",
     "neighbour_figure",
     "neuron_figure",
+    "head_figure",
     "parameter_figure",
     "sorter_figure",
     "sorter_sampling_figure",

@@ -1,7 +1,8 @@
 """The data format of an interactive figure, and the HTML output that carries it.
 
-A figure is a grouped bar chart: categories along x, one bar per series, one frame of
-values for every combination of control positions. Frames are stored in row-major
+A figure is a grouped bar chart (categories along x, one bar per series) or a square
+heatmap (rows and columns both named by the categories), with one frame of values
+for every combination of control positions. Frames are stored in row-major
 order over the controls (the last control varies fastest), each with one line of text
 that the page shows under the figure and reads to screen readers.
 """
@@ -55,6 +56,7 @@ class FigureSpec:
     y_range: tuple[float, float]
     digits: int = 3
     colors: tuple[str, ...] = field(default=("#0072B2", "#E69F00", "#009E73"))
+    kind: str = "bars"  # "bars", or "heatmap": each frame's values are the rows
 
     def frame_index(self, positions: Sequence[int]) -> int:
         """Row-major index of the frame for these control positions."""
@@ -85,6 +87,7 @@ class FigureSpec:
                 "max": self.y_range[1],
             },
             "digits": self.digits,
+            "kind": self.kind,
             "frames": list(self.frames),
         }
         # sorted keys, no spaces, ASCII only: the same bytes on every machine
