@@ -58,11 +58,14 @@ fi
 echo "== Python $("$venv/bin/python" -c 'import platform; print(platform.python_version())')," \
   "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(machine default)}:" \
   "unit tests and nbval over every notebook"
-# The book-building, browser and nbgrader tests run once, under the main Python.
+# What builds the book or the PDF, drives a browser, or executes every chapter once
+# more (student versions, grading) runs once, under the main Python.
 status=0
 "$venv/bin/python" -m pytest tests notebooks "${nbval[@]}" \
   --ignore=tests/test_book.py --ignore=tests/test_accessibility.py \
   --ignore=tests/test_quiz_browser.py --ignore=tests/test_classroom_nbgrader.py \
+  --ignore=tests/test_pdf.py --ignore=tests/test_classroom_grading.py \
+  --deselect tests/test_classroom.py::test_student_version_runs_top_to_bottom \
   "$@" || status=$?
 echo "== part took $(( $(date +%s) - start )) s (Python $version," \
   "kernel ${OPENBLAS_CORETYPE:-machine default})"
