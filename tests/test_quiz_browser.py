@@ -3,7 +3,9 @@
 Reuses the shared build and server of the browser tests (tests/browser_support.py):
 the quiz page must show every chapter's questions from book/quizzes.yml as labelled
 radio groups, typeset its maths, load quiz.js from the site, answer one question
-right and one wrong (the wrong one by keyboard only), and reveal the answer.
+right and one wrong (the wrong one by keyboard only), and reveal the answer; and
+axe-core (as in test_accessibility.py) finds nothing on it in light and dark mode,
+with the feedback of a right and a wrong answer showing.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from browser_support import (
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PAGE = "/book/quizzes.html"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
 @pytest.fixture(scope="module")
@@ -32,18 +35,24 @@ def site_url():
 
 
 @pytest.fixture(scope="module")
-def page(site_url):
+def browser():
     chromium = require_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        page = browser.new_page()
-        page.set_default_timeout(120_000)
-        watch = Watch(page)
-        page.goto(site_url + PAGE, wait_until="load")
-        page.watch = watch
-        yield page
-        browser.close()
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, site_url):
+    page = browser.new_page()
+    page.set_default_timeout(120_000)
+    watch = Watch(page)
+    page.goto(site_url + PAGE, wait_until="load")
+    page.watch = watch
+    yield page
+    page.close()
 
 
 def _quizzes():
@@ -116,3 +125,38 @@ def test_one_question_right_and_one_wrong(page):
     assert page.is_checked(f"#quiz-03-2-{second.answer}")
     assert page.is_visible("#quiz-03-2 .quiz-explanation")
     page.watch.assert_clean("quiz page")
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_axe_finds_no_violations_on_the_quiz_page(browser, site_url, mode):
+    pytest.importorskip("axe_playwright_python")
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(120_000)
+    if mode == "dark":
+        context.add_init_script(
+            "localStorage.setItem('mode', 'dark');"
+            " localStorage.setItem('theme', 'dark');"
+        )
+    try:
+        page = context.new_page()
+        page.goto(site_url + PAGE, wait_until="load")
+        wait_for_maths(page)
+        assert page.evaluate("document.documentElement.dataset.theme") == mode
+        right = _quizzes()["00"].questions[0].answer
+        page.click(f"label[for='quiz-00-1-{right}']")
+        page.click("#quiz-00-1 .quiz-check")
+        wrong = 1 - min(1, _quizzes()["00"].questions[1].answer)  # 0 or 1, not it
+        page.click(f"label[for='quiz-00-2-{wrong}']")
+        page.click("#quiz-00-2 .quiz-check")
+        options = {"runOnly": {"type": "tag", "values": AXE_TAGS}}
+        result = Axe().run(page, options=options).response
+    finally:
+        context.close()
+    found = [
+        f"{v['id']} ({v['impact']}): {n['target']} {n['html'][:120]}"
+        for v in result["violations"]
+        for n in v["nodes"]
+    ]
+    assert not found, f"quiz page, {mode}: " + "\n".join(found)

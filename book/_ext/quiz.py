@@ -11,6 +11,7 @@ choice text is parsed as inline MyST, so ``$math$`` and ``code`` render as elsew
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -64,12 +65,39 @@ def _depart_legend(self, node):
     self.body.append("</legend>")
 
 
+_TEX = [
+    (r"\\sqrt\{([^{}]*)\}", r"square root of \1"),
+    (r"\{,\}", ","),
+    (r"\\times", "×"),
+    (r"\\approx", "≈"),
+    (r"\\dots", "…"),
+    (r"\^2\b", "²"),
+    (r"\\text\{([^{}]*)\}", r"\1"),
+    (r"\\([a-zA-Z]+)", r"\1"),
+    (r"[{}$`*]", ""),
+]
+
+
+def plain_text(text: str) -> str:
+    """A choice as plain text, for the radio button's accessible name.
+
+    A label that is only a formula has no text that every accessibility checker can
+    read (MathJax's output is not a text node), so a choice with maths also gets an
+    aria-label: the TeX spelled out plainly (``$6 \\times 144$`` is "6 × 144").
+    """
+    for pattern, repl in _TEX:
+        text = re.sub(pattern, repl, text)
+    return " ".join(text.split())
+
+
 def _visit_choice(self, node):
     ident = f"{node['qid']}-{node['index']}"
+    aria = node.get("aria", "")
+    name = f' aria-label="{self.attval(aria)}"' if aria else ""
     self.body.append(
         '<div class="quiz-choice">'
         f'<input type="radio" name="{node["qid"]}" id="{ident}" '
-        f'value="{node["index"]}"> <label for="{ident}">'
+        f'value="{node["index"]}"{name}> <label for="{ident}">'
     )
 
 
@@ -115,7 +143,9 @@ class QuizDirective(SphinxDirective):
             question = quiz_question(qid=qid, answer=str(q.answer))
             question += self._inline(q.question, quiz_legend(number=number))
             for index, choice in enumerate(q.choices):
-                question += self._inline(choice, quiz_choice(qid=qid, index=index))
+                aria = plain_text(choice) if "$" in choice else ""
+                choice_node = quiz_choice(qid=qid, index=index, aria=aria)
+                question += self._inline(choice, choice_node)
             question += self._inline(q.explain, quiz_explanation())
             box += question
         return [box]

@@ -1,0 +1,210 @@
+"""The instructor tools of requirements-classroom.txt: nbgrader and text2qti.
+
+The nbgrader course autogrades out of the box, chapter by chapter.
+
+`python -m nanogpt_lib.classroom nbgrader COURSE` writes the course; for every
+chapter, nbgrader (pinned in requirements-classroom.txt) generates the release,
+then autogrades two submissions with its own database: the source notebook
+(every answer right: full marks) and the release with the first exercise answered,
+the second answered wrongly (it returns None) and the rest left as nbgrader's stubs
+(points for the first exercise only). Each chapter is its own test, with its own
+course folder and database; autograding executes every notebook, so these tests take
+a few minutes in all (marked slow). `quiz qti` exports the self-check quizzes as
+one QTI package per chapter whose items and right answers are the quiz file's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+
+from nanogpt_lib.classroom import main  # noqa: E402
+from nanogpt_lib.classroom.course import points, write_course  # noqa: E402
+from nanogpt_lib.classroom.quizzes import load_quizzes  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.slow
+
+
+def _need_nbgrader():
+    try:
+        import nbgrader  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(
+            "nbgrader is not installed: pip install -r requirements-classroom.txt "
+            "(make test installs it)"
+        )
+
+
+def _run(args, cwd):
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    result = subprocess.run(
+        [str(BIN / "nbgrader"), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def _labels(nb):
+    return [
+        c.metadata["exercise"]["label"]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    ]
+
+
+def _wrong_submission(release, source):
+    """First exercise answered, the second returns None, the others untouched."""
+    answers = [
+        c for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")
+    ]
+    stubs = [c for c in release.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    stubs[0].source = answers[0].source
+    lines = []
+    inside = False
+    for line in answers[1].source.split("\n"):
+        if line.strip() == "### BEGIN SOLUTION":
+            inside = True
+            lines.append(line.replace("### BEGIN SOLUTION", "return None"))
+        elif line.strip() == "### END SOLUTION":
+            inside = False
+        elif not inside:
+            lines.append(line)
+    stubs[1].source = "\n".join(lines)
+    return release
+
+
+def _grade_chapter(course_root: Path, chapter: str) -> dict:
+    """Generate, submit twice, autograde; the scores per student and grade cell."""
+    from nbgrader.api import Gradebook
+
+    course = course_root / chapter
+    _run(["generate_assignment", chapter, "--force"], course)
+    name = f"{chapter}.ipynb"
+    source = nbformat.read(course / "source" / chapter / name, as_version=4)
+    release = nbformat.read(course / "release" / chapter / name, as_version=4)
+    for student, nb in [
+        ("right", source),
+        ("wrong", _wrong_submission(release, source)),
+    ]:
+        folder = course / "submitted" / student / chapter
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / name)
+    _run(["autograde", chapter, "--force"], course)
+    scores = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student in ("right", "wrong"):
+            sub = gb.find_submission_notebook(chapter, chapter, student)
+            scores[student] = {g.name: (g.score, g.max_score) for g in sub.grades}
+    return {"scores": scores, "points": points(source), "labels": _labels(source)}
+
+
+# The chapters in the table of contents (a notebook still being written is not one).
+CHAPTERS = sorted(
+    re.findall(r"file: notebooks/(\w+)", (ROOT / "_toc.yml").read_text("utf-8"))
+)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """The course, written once; each chapter test copies its own assignment."""
+    root = tmp_path_factory.mktemp("course")
+    written = write_course(ROOT / "notebooks", root)
+    assert set(CHAPTERS) <= {p.parent.name for p in written}
+    return root
+
+
+def test_the_course_has_every_chapter_and_a_config(course):
+    config = (course / "nbgrader_config.py").read_text(encoding="utf-8")
+    assert 'c.CourseDirectory.course_id = "inside-gpt"' in config
+    for chapter in CHAPTERS:
+        nb = nbformat.read(course / "source" / chapter / f"{chapter}.ipynb", 4)
+        answers = [
+            c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")
+        ]
+        tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+        assert answers and len(answers) == len(tests)
+        for cell in tests:
+            assert "graded(check_" in cell.source
+            assert cell.metadata["nbgrader"]["points"] in (1, 2, 3)
+        assert not any("{solution-start}" in c.source for c in nb.cells)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_autogrades_right_and_wrong_submissions(course, chapter, tmp_path):
+    """generate_assignment, then autograde: full marks, and points lost where due."""
+    _need_nbgrader()
+    root = tmp_path / "courses"  # one course folder and database per chapter
+    shutil.copytree(course / "source" / chapter, root / chapter / "source" / chapter)
+    shutil.copy(course / "nbgrader_config.py", root / chapter)
+    result = _grade_chapter(root, chapter)
+    right, wrong = result["scores"]["right"], result["scores"]["wrong"]
+    want, labels = result["points"], result["labels"]
+    assert set(right) == set(want) == {f"{lab}-test" for lab in labels}
+    first = f"{labels[0]}-test"
+    for grade_id, max_points in want.items():
+        assert right[grade_id] == (max_points, max_points), grade_id
+        expected = max_points if grade_id == first else 0
+        assert wrong[grade_id] == (expected, max_points), grade_id
+    total = sum(want.values())
+    print(
+        f"{chapter}: right {sum(s for s, _ in right.values()):g}/{total}, "
+        f"wrong {sum(s for s, _ in wrong.values()):g}/{total}"
+    )
+
+
+QUIZ_FILE = ROOT / "book" / "quizzes.yml"
+
+
+def _need_text2qti():
+    try:
+        import text2qti  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(
+            "text2qti is not installed: pip install -r requirements-classroom.txt"
+        )
+
+
+def test_qti_export_has_every_question_and_answer(tmp_path, capsys):
+    _need_text2qti()
+    out = tmp_path / "qti"
+    assert main(["quiz", "qti", str(out), "--file", str(QUIZ_FILE)]) == 0
+    quizzes = load_quizzes(QUIZ_FILE)
+    assert f"{len(quizzes)} QTI package(s)" in capsys.readouterr().out
+    for chapter, quiz in quizzes.items():
+        with zipfile.ZipFile(out / f"quiz_{chapter}.zip") as package:
+            assert "imsmanifest.xml" in package.namelist()
+            (name,) = [
+                n
+                for n in package.namelist()
+                if n.endswith(".xml") and "assessment_meta" not in n and "/" in n
+            ]
+            root = ElementTree.fromstring(package.read(name))
+        ns = {"q": "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"}
+        items = root.findall(".//q:item", ns)
+        assert len(items) == len(quiz.questions), chapter
+        for item, q in zip(items, quiz.questions, strict=True):
+            labels = item.findall(".//q:response_label", ns)
+            assert len(labels) == len(q.choices)
+            right = item.find(".//q:respcondition[@continue='No']//q:varequal", ns)
+            idents = [label.get("ident") for label in labels]
+            assert idents.index(right.text) == q.answer, (chapter, q.question)
