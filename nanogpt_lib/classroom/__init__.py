@@ -2,7 +2,7 @@
 
     python -m nanogpt_lib.classroom student notebooks/ OUTDIR
     python -m nanogpt_lib.classroom check notebooks/
-    python -m nanogpt_lib.classroom nbgrader notebooks/ COURSE_DIR
+    python -m nanogpt_lib.classroom nbgrader COURSE_DIR
     python -m nanogpt_lib.classroom grade SUBMISSIONS_DIR --out REPORT_DIR
     python -m nanogpt_lib.classroom quiz qti OUTDIR
 

@@ -1,6 +1,6 @@
 """An nbgrader course from the book: every chapter an assignment that autogrades.
 
-    python -m nanogpt_lib.classroom nbgrader notebooks/ COURSE_DIR
+    python -m nanogpt_lib.classroom nbgrader COURSE_DIR
 
 writes ``COURSE_DIR/source/<chapter>/<chapter>.ipynb`` for every chapter with
 exercises and ``COURSE_DIR/nbgrader_config.py``. In each notebook the solution cell
