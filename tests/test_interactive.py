@@ -37,6 +37,7 @@ from nanogpt_lib.interactive import (
     sampling_figure,
     sorter_figure,
     sorter_sampling_figure,
+    token_figure,
 )
 from nanogpt_lib.interactive.gpt import all_inputs
 from nanogpt_lib.interactive.mlp import neuron_values
@@ -65,6 +66,37 @@ def _neuron_setup():
         "c_proj": {"weight": rng.standard_normal((f, c)).astype(np.float32)},
     }
     return p, directions
+
+
+class _Words:
+    """A toy tokenizer: one token per word, the space kept in front."""
+
+    def __init__(self):
+        self.vocab: dict[str, int] = {}
+
+    def encode(self, text, disallowed_special=()):
+        words = re.findall(r" ?[^ ]+", text)
+        return [self.vocab.setdefault(w, len(self.vocab)) for w in words]
+
+    def tokens(self, ids):
+        inverse = {i: w for w, i in self.vocab.items()}
+        return [inverse[i].encode("utf-8") for i in ids]
+
+
+def test_token_frames_are_the_tokenizers_ids_and_pieces():
+    tok = _Words()
+    spec = token_figure({"words": tok}, ["to be or not to be", "hi"])
+    frame = spec.frames[spec.frame_index([0, 0])]
+    assert frame["v"] == [[0, 1, 2, 3, 4, 1]]
+    assert frame["c"] == [
+        "to",
+        "\u2423be",
+        "\u2423or",
+        "\u2423not",
+        "\u2423to",
+        "\u2423be",
+    ]
+    assert frame["t"] == "words: 6 tokens for 18 bytes"
 
 
 def _word_vectors():
@@ -141,6 +173,7 @@ def _figures():
         "attention": attention_row_figure(_pattern(), ["The", " small", " cat"]),
         "neighbours": neighbour_figure(_word_vectors(), ["w1", "w2", "w3"], k=4),
         "heads": head_figure(_patterns(), list("CBABBC")),
+        "tokens": token_figure({"a": _Words(), "b": _Words()}, ["one two", "x y z"]),
         "sorter": _sorter_figures()[0],
         "sorter sampling": _sorter_figures()[1],
     }
@@ -353,7 +386,7 @@ def test_every_control_redraws_with_the_stored_numbers(browser, gallery):
             assert caption == frame["t"]
             moved += 1
     page.close()
-    assert moved == sum(len(s.controls) for s in figures.values()) == 23
+    assert moved == sum(len(s.controls) for s in figures.values()) == 25
     watch.assert_clean("interactive gallery")
 
 

@@ -131,6 +131,28 @@
       spec.y.label));
   }
 
+  var TOKEN_COLOURS = ["#cce3f0", "#f8e5bf", "#bfe7dc", "#f0d7e6", "#d5ecfb",
+    "#f5d0b8"];  // light Okabe-Ito tints, dark text on top
+
+  function drawTokens(svg, spec, frame, W) {
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    var x = 4, y = 6, rowH = 40, pad = 6, charW = 7.6;
+    frame.c.forEach(function (piece, i) {
+      var w = Math.max(22, piece.length * charW + 2 * pad);
+      if (x + w > W - 4 && x > 4) { x = 4; y += rowH; }
+      var rect = el("rect", { x: x, y: y, width: w - 2, height: 20, rx: 3,
+        style: "fill:" + TOKEN_COLOURS[i % TOKEN_COLOURS.length], "class": "ix-token" });
+      rect.appendChild(el("title", {}, piece + " = " + frame.v[0][i]));
+      svg.appendChild(rect);
+      svg.appendChild(el("text", { x: x + (w - 2) / 2, y: y + 14, "text-anchor": "middle",
+        "class": "ix-piece", style: "fill:#000" }, piece));
+      svg.appendChild(el("text", { x: x + (w - 2) / 2, y: y + 31, "text-anchor": "middle",
+        "class": "ix-value ix-id" }, String(frame.v[0][i])));
+      x += w;
+    });
+    svg.setAttribute("viewBox", "0 0 " + W + " " + Math.max(60, y + rowH + 4));
+  }
+
   function setup(box, index) {
     var data = box.querySelector("script.interactive-data");
     if (!data || box.dataset.ready) return;
@@ -202,7 +224,8 @@
         item[1].textContent = text;
         if (item[0].type === "range") item[0].setAttribute("aria-valuetext", text);
       });
-      (spec.kind === "heatmap" ? drawHeatmap : draw)(svg, spec, frame, W);
+      var painter = { heatmap: drawHeatmap, tokens: drawTokens }[spec.kind] || draw;
+      painter(svg, spec, frame, W);
       svg.setAttribute("aria-label", spec.title + ". " + frame.t);
       caption.textContent = frame.t;
       box.dataset.frame = String(index);

@@ -17,12 +17,14 @@ from .mlp import neuron_figure
 from .multihead import head_figure
 from .params import parameter_figure
 from .softmax import sampling_figure
+from .tokenizer import token_figure
 
 __all__ = [
     "FigureSpec",
     "figure_html",
     "show",
     "sampling_figure",
+    "token_figure",
     "attention_row_figure",
     "neighbour_figure",
     "neuron_figure",
