@@ -81,6 +81,15 @@ def test_heatmap_and_line_alt_give_shape_range_and_extremes():
     assert "reference line 'zero'" in text
 
 
+def test_bars_drawn_one_at_a_time_are_described_as_one_set():
+    fig = new_figure()
+    ax = fig.add_subplot()
+    for y, (name, value) in enumerate([("MLP", 58.0), ("attention", 29.0)]):
+        ax.barh(y, value, color="C0")
+    ax.set_yticks([0, 1], ["MLP", "attention"])
+    assert "2 bars; largest 'MLP' 58, 'attention' 29" in describe_figure(fig)
+
+
 def test_figure_hands_alt_text_to_jupyter_and_keeps_its_text_form():
     fig = new_figure(6.4, 2.8)
     fig.add_subplot().bar([0, 1], [2.0, 1.0])

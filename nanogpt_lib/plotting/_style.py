@@ -99,20 +99,28 @@ def _tick_labels(axis) -> list[str]:
 def _bars(ax) -> list[str]:
     from matplotlib.container import BarContainer
 
-    parts = []
+    # Bars drawn one call at a time (one colour each) are one set of bars to a reader:
+    # unlabelled containers of the same orientation are described together.
+    groups: dict = {}
     for container in ax.containers:
         if not isinstance(container, BarContainer) or not len(container.patches):
             continue
-        horizontal = container.orientation == "horizontal"
+        label = container.get_label()
+        named = bool(label) and not label.startswith("_")
+        key = (container.orientation, label if named else None)
+        groups.setdefault(key, []).extend(container.patches)
+    parts = []
+    for (orientation, label), patches in groups.items():
+        horizontal = orientation == "horizontal"
         values = np.array(
-            [p.get_width() if horizontal else p.get_height() for p in container.patches]
+            [p.get_width() if horizontal else p.get_height() for p in patches]
         )
         places = np.array(
             [
                 p.get_y() + p.get_height() / 2
                 if horizontal
                 else p.get_x() + p.get_width() / 2
-                for p in container.patches
+                for p in patches
             ]
         )
         axis = ax.yaxis if horizontal else ax.xaxis
@@ -124,9 +132,8 @@ def _bars(ax) -> list[str]:
             close = near >= 0 and abs(locs[near] - place) <= 0.45
             tick = texts[near] if close else ""
             names.append(f"'{tick}'" if tick else f"bar {k + 1}")
-        label = container.get_label()
         text = f"{len(values)} bars"
-        if label and not label.startswith("_"):
+        if label:
             text += f" ({_clean(label)})"
         order = np.argsort(-values, kind="stable")
         top = ", ".join(f"{names[i]} {_num(values[i])}" for i in order[:3])
