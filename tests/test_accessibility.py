@@ -84,7 +84,7 @@ def test_heatmap_and_line_alt_give_shape_range_and_extremes():
 def test_bars_drawn_one_at_a_time_are_described_as_one_set():
     fig = new_figure()
     ax = fig.add_subplot()
-    for y, (name, value) in enumerate([("MLP", 58.0), ("attention", 29.0)]):
+    for y, value in enumerate([58.0, 29.0]):
         ax.barh(y, value, color="C0")
     ax.set_yticks([0, 1], ["MLP", "attention"])
     assert "2 bars; largest 'MLP' 58, 'attention' 29" in describe_figure(fig)
