@@ -150,6 +150,6 @@ def show(spec: FigureSpec) -> None:
     """Display the interactive figure as one HTML output of the current cell."""
     bundle = {
         "text/html": figure_html(spec),
-        "text/plain": f"[interactive figure: {spec.title}; open the HTML book]",
+        "text/plain": f"[interactive figure: {spec.title}]",
     }
     display(bundle, raw=True)
