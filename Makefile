@@ -31,6 +31,12 @@ $(BIN)/.classroom: $(BIN)/.installed requirements-classroom.txt
 	$(BIN)/python -m pip install -q -r requirements-classroom.txt
 	touch $@
 
+# The browser and PDF tests' extra pins (axe-core driver, PDF reader); they install
+# beside requirements.txt's playwright without changing it.
+$(BIN)/.browser: $(BIN)/.installed requirements-browser.txt
+	$(BIN)/python -m pip install -q -r requirements-browser.txt
+	touch $@
+
 book: $(BIN)/.installed
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
@@ -44,7 +50,7 @@ book: $(BIN)/.installed
 # nbval with their kernel under the main Python, so both kernels are always tested.
 OTHER_PYTHONS ?= 3.12:Sandybridge 3.13:Haswell
 
-test: $(BIN)/.oracles $(BIN)/.classroom
+test: $(BIN)/.oracles $(BIN)/.classroom $(BIN)/.browser
 	@start=$$(date +%s); status=0; \
 	$(BIN)/ruff check nanogpt_lib tests benchmarks scripts book/_ext || status=1; \
 	$(BIN)/python -m nanogpt_lib.classroom check notebooks/ || status=1; \
