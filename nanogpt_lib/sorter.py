@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import zipfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from .checkpoint import (
     flatten_params,
     stored_like_init,
     unflatten_params,
+    write_npz,
 )
 from .gpt import GPTConfig, generate, get_config
 from .train import LETTERS, SORT_LENGTH
@@ -37,7 +37,6 @@ WEIGHTS_PATH = Path(__file__).resolve().parent / "data" / "nano_sorter.npz"
 # sha256 of the file's bytes; scripts/train_sorter.py reprints it after training.
 WEIGHTS_SHA256 = "c6782542995d7c2f943b32236bedff93ab76b1c67df9e2ba88ab8ea7e97fe8bb"
 TRAINING_SEED = 0
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same weights give the same bytes
 
 
 def save_sorter(path, params: dict) -> str:
@@ -45,8 +44,8 @@ def save_sorter(path, params: dict) -> str:
 
     Shapes: weights dict of the "nano-sorter" preset -> file with one float32
     array per dotted name ("h.0.attn.c_attn.weight", ...).
-    np.savez stamps the current time into the zip, so the same weights would give
-    a new checksum every run; here names are sorted and the date is fixed.
+    Written by checkpoint.write_npz (sorted names, a fixed date), so the same
+    weights always give the same checksum.
     """
     cfg = get_config("nano-sorter")
     flat = flatten_params(params)
@@ -58,18 +57,9 @@ def save_sorter(path, params: dict) -> str:
             "params must be a weights dict of the 'nano-sorter' preset "
             f"({len(want)} tensors), got {len(flat)} tensors with other names or shapes"
         )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name in sorted(flat):
-            array = np.ascontiguousarray(flat[name], dtype=np.float32)
-            member = io.BytesIO()
-            np.lib.format.write_array(member, array, allow_pickle=False)
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE)
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, member.getvalue())
-    data = buffer.getvalue()
-    Path(path).write_bytes(data)
-    return hashlib.sha256(data).hexdigest()
+    return write_npz(
+        path, {name: np.asarray(v, dtype=np.float32) for name, v in flat.items()}
+    )
 
 
 @lru_cache(maxsize=1)
