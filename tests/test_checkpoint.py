@@ -257,3 +257,17 @@ def test_loading_holds_one_model_plus_one_tensor(tmp_path, rng, loader):
         tracemalloc.stop()
     slack = 512 * 1024  # read buffers (np.load reads zip members in 256 KiB chunks)
     assert peak < model_bytes + largest + slack, (peak, model_bytes, largest)
+
+
+def test_write_npz_is_byte_reproducible_and_loads_without_pickle(tmp_path):
+    from nanogpt_lib.checkpoint import write_npz
+
+    arrays = {"b": np.arange(3, dtype=np.float32), "a": np.eye(2, dtype=np.float32)}
+    first = write_npz(tmp_path / "one.npz", arrays)
+    second = write_npz(tmp_path / "two.npz", dict(reversed(arrays.items())))
+    assert first == second  # names sorted, date fixed: same bytes
+    with np.load(tmp_path / "one.npz", allow_pickle=False) as npz:
+        assert npz.files == ["a", "b"]
+        np.testing.assert_array_equal(npz["b"], arrays["b"])
+    with pytest.raises(TypeError, match="arrays must be a non-empty dict"):
+        write_npz(tmp_path / "x.npz", {})
