@@ -8,9 +8,10 @@ then autogrades two submissions with its own database: the source notebook
 (every answer right: full marks) and the release with the first exercise answered,
 the second answered wrongly (it returns None) and the rest left as nbgrader's stubs
 (points for the first exercise only). Each chapter is its own test, with its own
-course folder and database; autograding executes every notebook, so these tests take
-a few minutes in all (marked slow). `quiz qti` exports the self-check quizzes as
-one QTI package per chapter whose items and right answers are the quiz file's.
+course folder and database; chapters are graded two at a time. Autograding executes
+every notebook twice, so these tests take several minutes in all (marked slow).
+`quiz qti` exports the self-check quizzes as one QTI package per chapter whose items
+and right answers are the quiz file's.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -147,14 +149,37 @@ def test_the_course_has_every_chapter_and_a_config(course):
         assert not any("{solution-start}" in c.source for c in nb.cells)
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_autogrades_right_and_wrong_submissions(course, chapter, tmp_path):
-    """generate_assignment, then autograde: full marks, and points lost where due."""
+TEST_NAME = "test_chapter_autogrades_right_and_wrong_submissions"
+
+
+@pytest.fixture(scope="module")
+def autograded(request, course, tmp_path_factory):
+    """Every selected chapter graded, two at a time: chapter -> Future of its scores.
+
+    Autograding executes each notebook, so running two chapters at once (each in
+    its own course folder and database) halves the wall time on two cores.
+    """
     _need_nbgrader()
-    root = tmp_path / "courses"  # one course folder and database per chapter
-    shutil.copytree(course / "source" / chapter, root / chapter / "source" / chapter)
-    shutil.copy(course / "nbgrader_config.py", root / chapter)
-    result = _grade_chapter(root, chapter)
+    wanted = [
+        item.callspec.params["chapter"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == TEST_NAME
+    ]
+    root = tmp_path_factory.mktemp("courses")
+    for chapter in wanted:
+        target = root / chapter
+        shutil.copytree(course / "source" / chapter, target / "source" / chapter)
+        shutil.copy(course / "nbgrader_config.py", target)
+    pool = ThreadPoolExecutor(max_workers=2)
+    futures = {ch: pool.submit(_grade_chapter, root, ch) for ch in wanted}
+    yield futures
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_autogrades_right_and_wrong_submissions(autograded, chapter):
+    """generate_assignment, then autograde: full marks, and points lost where due."""
+    result = autograded[chapter].result()  # re-raises the chapter's failure
     right, wrong = result["scores"]["right"], result["scores"]["wrong"]
     want, labels = result["points"], result["labels"]
     assert set(right) == set(want) == {f"{lab}-test" for lab in labels}
