@@ -1,4 +1,4 @@
-"""Chapters 00 and 07 and appendix A1: realistic wrong answers for each checker,
+"""Chapter 07: realistic wrong answers for each checker,
 and equivalent right ones."""
 
 import numpy as np
@@ -14,30 +14,15 @@ from _catalogue import (
 
 from nanogpt_lib import gpt
 from nanogpt_lib.checks.gpt import (
-    check_adamw_step,
-    check_cross_entropy,
     check_gpt_block,
     check_gpt_forward,
     check_greedy_generate,
-    check_matmul_macs,
-    check_next_token,
     check_next_token_logits,
 )
 from nanogpt_lib.layernorm import layer_norm
 from nanogpt_lib.mlp import mlp
 from nanogpt_lib.multihead import multi_head_attention
 from nanogpt_lib.softmax import softmax
-
-# ------------------------------------------------------------------ chapter 00
-
-
-def next_token_softmax(logits):  # equivalent: argmax of the probabilities
-    return int(np.argmax(softmax(np.asarray(logits)[-1])))
-
-
-def macs_with(fn):
-    return lambda a, b: fn(*a, *b)
-
 
 # ------------------------------------------------------------------ block
 
@@ -168,175 +153,7 @@ def greedy_array(params, ids, cfg, n_new):  # equivalent: np.append, an array ba
     return seq
 
 
-# ------------------------------------------------------------------ training
-
-
-def ce_with(
-    skip=True,
-    count="kept",
-    stable=True,
-    sign=-1,
-    via_softmax=False,
-    reduce="mean",
-    log=np.log,
-):
-    def fn(logits, targets):
-        logits = np.asarray(logits, dtype=np.float64)
-        targets = np.asarray(targets)
-        if via_softmax:
-            with np.errstate(divide="ignore"):
-                logp = log(softmax(logits))
-        else:
-            z = logits - logits.max(-1, keepdims=True) if stable else logits
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                logp = z - log(np.exp(z).sum(-1, keepdims=True))
-        keep = targets != -1 if skip else np.ones(targets.shape, bool)
-        idx = np.where(keep, targets, 0) if skip else targets
-        picked = np.take_along_axis(logp, idx[..., None], -1)[..., 0]
-        with np.errstate(invalid="ignore"):
-            losses = np.where(keep, picked, 0.0)
-        n = keep.sum() if count == "kept" else keep.size
-        if reduce == "none":
-            return sign * picked[keep]
-        if reduce == "sum":
-            return float(sign * losses.sum())
-        return float(sign * losses.sum() / n)
-
-    return fn
-
-
-def ce_loop(logits, targets):  # equivalent: a loop with math.log and lists
-    import math
-
-    total, n = 0.0, 0
-    flat_l = np.asarray(logits, dtype=np.float64).reshape(-1, np.shape(logits)[-1])
-    for row, t in zip(flat_l.tolist(), np.ravel(targets).tolist(), strict=True):
-        if t == -1:
-            continue
-        top = max(row)
-        lse = top + math.log(sum(math.exp(v - top) for v in row))
-        total += lse - row[t]
-        n += 1
-    return total / n
-
-
-def adamw_with(
-    correct=True,
-    l2=False,
-    lr_in_decay=True,
-    sqrt=True,
-    eps_inside=False,
-    respect_mask=True,
-    swap=False,
-    shift=0,
-    return_state=True,
-):
-    def fn(w, g, m, v, step, lr, betas, eps, weight_decay, decay):
-        b1, b2 = betas[::-1] if swap else betas
-        step = step + shift
-        if l2 and decay:
-            g = g + weight_decay * w
-        m2 = b1 * m + (1 - b1) * g
-        v2 = b2 * v + (1 - b2) * g * g
-        mh = m2 / (1 - b1**step) if correct else m2
-        vh = v2 / (1 - b2**step) if correct else v2
-        if (decay or not respect_mask) and not l2:
-            w = w * (1 - (lr * weight_decay if lr_in_decay else weight_decay))
-        if eps_inside:
-            w = w - lr * mh / np.sqrt(vh + eps)
-        else:
-            w = w - lr * mh / ((np.sqrt(vh) if sqrt else vh) + eps)
-        return (w, m2, v2) if return_state else (w, m, v)
-
-    return fn
-
-
-def adamw_in_place(w, g, m, v, step, lr, betas, eps, weight_decay, decay):
-    b1, b2 = betas
-    m *= b1
-    m += (1 - b1) * g
-    v *= b2
-    v += (1 - b2) * g * g
-    if decay:
-        w = w * (1 - lr * weight_decay)
-    return w - lr * (m / (1 - b1**step)) / (np.sqrt(v / (1 - b2**step)) + eps), m, v
-
-
-def adamw_list(w, g, m, v, step, lr, betas, eps, weight_decay, decay):
-    """Equivalent: the decay folded into one expression, a list returned."""
-    b1, b2 = betas
-    m = b1 * m + (1 - b1) * g
-    v = b2 * v + (1 - b2) * g**2
-    step_size = lr / (1 - b1**step)
-    denom = np.sqrt(v) / np.sqrt(1 - b2**step) + eps
-    shrink = 1 - lr * weight_decay * bool(decay)
-    return [w * shrink - step_size * m / denom, m, v]
-
-
 CATALOGUE = {
-    check_next_token: [
-        Wrong(
-            "first row",
-            lambda lg: int(np.argmax(lg[0])),
-            "first-position",
-            "last position",
-        ),
-        Wrong("flat argmax", lambda lg: int(np.argmax(lg)), "flat-argmax", "whole"),
-        Wrong("argmin", lambda lg: int(np.argmin(lg[-1])), "argmin", "largest"),
-        Wrong(
-            "row -2",
-            lambda lg: int(np.argmax(lg[-2 if len(lg) > 1 else -1])),
-            "second-to-last",
-            "Off by one",
-        ),
-        Wrong(
-            "axis 0", lambda lg: int(np.argmax(lg, axis=0)[-1]), "wrong-axis", "axis"
-        ),
-        Wrong(
-            "the logit",
-            lambda lg: float(np.max(lg[-1])),
-            "wrong-kind",
-            "integer token id",
-        ),
-        Wrong(
-            "a list of ids",
-            lambda lg: list(np.argmax(lg, axis=-1)),
-            "wrong-kind",
-            "integer token id",
-        ),
-    ],
-    check_matmul_macs: [
-        Wrong(
-            "outputs", macs_with(lambda n, k, k2, m: n * m), "outputs-only", "outputs"
-        ),
-        Wrong(
-            "inputs", macs_with(lambda n, k, k2, m: n * k + k2 * m), "inputs", "inputs"
-        ),
-        Wrong(
-            "flops",
-            macs_with(lambda n, k, k2, m: 2 * n * k * m),
-            "flops",
-            "floating-point",
-        ),
-        Wrong(
-            "k twice",
-            macs_with(lambda n, k, k2, m: n * k * k2),
-            "k-twice",
-            "k was used twice",
-        ),
-        Wrong(
-            "sum",
-            macs_with(lambda n, k, k2, m: n + k + m),
-            "sum-not-product",
-            "Multiply",
-        ),
-        Wrong(
-            "a float", macs_with(lambda n, k, k2, m: n * k * m / 1), "wrong-kind", "int"
-        ),
-        Wrong(
-            "n k m + n m (bias)", macs_with(lambda n, k, k2, m: n * k * m + n * m), None
-        ),
-    ],
     check_gpt_block: [
         Wrong(
             "no residual (attn)",
@@ -430,77 +247,9 @@ CATALOGUE = {
         Wrong("one too many", greedy_with(extra=1), "one-too-many", "exactly n_new"),
         Wrong("row -2", greedy_with(row=-2), None),
     ],
-    check_cross_entropy: [
-        Wrong(
-            "-1 not skipped",
-            ce_with(skip=False),
-            "ignored-not-skipped",
-            "-1 must be skipped",
-        ),
-        Wrong(
-            "all positions counted",
-            ce_with(count="all"),
-            "wrong-count",
-            "Divide by the number",
-        ),
-        Wrong("no max", ce_with(stable=False), "no-max", "maximum"),
-        Wrong("sign", ce_with(sign=1), "sign", "sign"),
-        Wrong("log(softmax)", ce_with(via_softmax=True), "log-of-softmax", "log 0"),
-        Wrong("sum", ce_with(reduce="sum"), "sum-not-mean", "summed"),
-        Wrong("per position", ce_with(reduce="none"), "not-averaged", "one number"),
-        Wrong(
-            "log2", lambda lg, t: ce_with()(lg, t) / np.log(2), "log2", "natural log"
-        ),
-        Wrong(
-            "mean over classes", lambda lg, t: ce_with()(lg, t) / np.shape(lg)[-1], None
-        ),
-    ],
-    check_adamw_step: [
-        Wrong(
-            "no correction",
-            adamw_with(correct=False),
-            "no-bias-correction",
-            "bias correction",
-        ),
-        Wrong("L2", adamw_with(l2=True), "l2-not-decoupled", "L2"),
-        Wrong(
-            "decay without lr",
-            adamw_with(lr_in_decay=False),
-            "decay-without-lr",
-            "learning rate",
-        ),
-        Wrong("no sqrt", adamw_with(sqrt=False), "no-sqrt", "square root"),
-        Wrong(
-            "decays biases",
-            adamw_with(respect_mask=False),
-            "decays-everything",
-            "decay=False",
-        ),
-        Wrong(
-            "eps inside",
-            adamw_with(eps_inside=True),
-            "eps-inside-sqrt",
-            "outside the square root",
-        ),
-        Wrong("betas swapped", adamw_with(swap=True), "betas-swapped", "swapped"),
-        Wrong("step + 1", adamw_with(shift=1), "step-off-by-one", "already counts"),
-        Wrong(
-            "old m, v",
-            adamw_with(return_state=False),
-            "state-not-returned",
-            "updated m and v",
-        ),
-        Wrong("in place", adamw_in_place, "mutates-input", "new list or array"),
-        Wrong("lr twice", lambda *a: adamw_with()(*a[:5], a[5] ** 0.5, *a[6:]), None),
-    ],
 }
 
 EQUIVALENT = {
-    check_next_token: [lambda lg: int(np.argmax(lg[-1])), next_token_softmax],
-    check_matmul_macs: [
-        macs_with(lambda n, k, k2, m: n * k * m),
-        lambda a, b: int(np.prod(a)) * b[1],
-    ],
     check_gpt_block: [
         block_with(),
         lambda x, p, cfg: gpt.block(x, p, cfg) if False else block_with()(x, p, cfg),
@@ -508,8 +257,6 @@ EQUIVALENT = {
     check_next_token_logits: [head_with(), head_last_row_first],
     check_gpt_forward: [forward_with(), forward_own_block],
     check_greedy_generate: [greedy_with(), greedy_array],
-    check_cross_entropy: [ce_with(), ce_loop],
-    check_adamw_step: [adamw_with(), adamw_list],
 }
 
 
