@@ -192,13 +192,16 @@ COLAB = (
 )
 
 
-def _exercise(label, solution, check, difficulty=1, minutes=10, concept="adding"):
+def _exercise(
+    label, solution, check, difficulty=1, minutes=10, concept="adding", kind="extend"
+):
     meta = {
         "exercise": {
             "label": label,
             "difficulty": difficulty,
             "minutes": minutes,
             "concept": concept,
+            "kind": kind,
         }
     }
     return [
@@ -361,13 +364,16 @@ def test_a_marker_outside_a_solution_cell_would_leak_and_is_refused():
 
 
 def test_metadata_and_layout_are_validated():
-    bad = _exercise("ex-bad", ADD, ADD_CHECK, difficulty=4, minutes=0, concept="")
+    bad = _exercise(
+        "ex-bad", ADD, ADD_CHECK, difficulty=4, minutes=0, concept="", kind="read"
+    )
     del bad[3]  # no {solution-end}
     problems = inspect_notebook(_notebook(bad), "99_toy.ipynb").problems
     text = "\n".join(problems)
     assert "['difficulty'] must be 1, 2 or 3, got 4" in text
     assert "['minutes'] must be a positive integer, got 0" in text
     assert "['concept'] must name the concept" in text
+    assert "['kind'] must be one of predict, debug, extend, by-hand, experiment" in text
     assert "should be the {solution-end} markdown cell" in text
 
 
@@ -457,15 +463,16 @@ def test_cli_check_prints_the_summary_table(tmp_path, capsys):
             "check_add(plus)",
             difficulty=2,
             minutes=15,
+            kind="debug",
         ),
     )
     _write(folder, "99_toy.ipynb", toy)
     _write(folder, "98_other.ipynb", _notebook(title="Other"))
     assert main(["check", str(folder)]) == 0
     out = capsys.readouterr().out
-    assert "| 98_other | Other | 0 | 0 | - |" in out
-    assert "| 99_toy | Toy chapter | 2 | 25 | ★×1 ★★×1 |" in out
-    assert "| **total** | | **2** | **25** | |" in out
+    assert "| 98_other | Other | 0 | 0 | - | - |" in out
+    assert "| 99_toy | Toy chapter | 2 | 25 | ★×1 ★★×1 | debug×1, extend×1 |" in out
+    assert "| **total** | | **2** | **25** | | debug×1, extend×1 |" in out
 
 
 def test_cli_check_reports_problems_and_duplicate_labels(tmp_path, capsys):

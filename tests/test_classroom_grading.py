@@ -50,7 +50,8 @@ def check_op(fn, a, b, want, hint):
 
 
 def _exercise(label, name, body, check):
-    meta = {"exercise": {"label": label, "difficulty": 1, "minutes": 5, "concept": "x"}}
+    meta = {"exercise": {"label": label, "difficulty": 1, "minutes": 5, "concept": "x",
+                         "kind": "extend"}}  # fmt: skip
     solution = f"def {name}(a, b):\n    {BEGIN}\n    {body}\n    {END}"
     return [
         new_markdown_cell(

@@ -39,6 +39,7 @@ class Exercise:
     minutes: int
     concept: str
     functions: tuple[str, ...]  # the functions whose bodies become stubs
+    kind: str = ""  # predict, debug, extend, by-hand or experiment
 
 
 def _nbformat():

@@ -22,6 +22,10 @@ from ._cells import (
     _title,
 )
 from ._source import _short_line, _statements, _worked_answer, stub_solution
+from .retyped import THRESHOLD, copied_from, shown_code, solution_block, tokens
+
+#: The kinds of exercise (issue 16): each makes the reader think in another way.
+KINDS = ("predict", "debug", "extend", "by-hand", "experiment")
 
 
 @dataclass
@@ -66,6 +70,12 @@ def _check_metadata(meta: Any, where: str) -> list[str]:
         problems.append(
             f"{where}: metadata['exercise']['concept'] must name the "
             f"concept practised, got {concept!r}"
+        )
+    kind = meta.get("kind")
+    if kind not in KINDS:
+        problems.append(
+            f"{where}: metadata['exercise']['kind'] must be one of "
+            f"{', '.join(KINDS)}, got {kind!r}"
         )
     return problems
 
@@ -226,11 +236,30 @@ def _check_stub_uses(cells, owner: dict[int, str], stubbed: dict[str, str], name
     return problems, notes
 
 
+def _check_retyped(cells, i: int, kind: str | None, where: str) -> list[str]:
+    """A problem when the solution at cell i+2 is mostly code shown above cell i."""
+    if kind == "debug":  # the planted-bug version is shown on purpose
+        return []
+    solution = tokens(solution_block(cells[i + 2].source))
+    earlier = [
+        tokens(shown_code(c)) if not c.get("metadata", {}).get("exercise") else []
+        for c in cells[:i]
+    ]
+    copy = copied_from(solution, earlier)
+    if copy is None or copy.share < THRESHOLD:
+        return []
+    return [
+        f"{where}: {copy.share:.0%} of the solution is code that cell {copy.cell} "
+        "already shows; ask for something the chapter has not written out "
+        "(debug a planted bug, extend it, predict its output)"
+    ]
+
+
 def inspect_notebook(nb, name: str) -> NotebookReport:
     """Find a notebook's exercises and list every way they break the pattern.
 
     Each exercise is five cells: the ``{exercise}`` prompt (with metadata
-    ``exercise``: label, difficulty 1-3, minutes, concept), ``{solution-start}``,
+    ``exercise``: label, difficulty 1-3, minutes, concept, kind), ``{solution-start}``,
     the code cell tagged ``solution``, ``{solution-end}``, the cell tagged ``check``.
     """
     report = NotebookReport(name=name, title=_title(nb))
@@ -254,6 +283,8 @@ def inspect_notebook(nb, name: str) -> NotebookReport:
             owner.update(dict.fromkeys(range(i, i + 5), label))
             functions, more = _check_parts(cells, i, label, where)
             problems += more
+            kind = meta.get("kind") if isinstance(meta, dict) else None
+            problems += _check_retyped(cells, i, kind, where)
         stubbed.update(dict.fromkeys(functions, label))
         labels.append(label)
         report.problems.extend(problems)
@@ -266,6 +297,7 @@ def inspect_notebook(nb, name: str) -> NotebookReport:
                     minutes=meta["minutes"],
                     concept=meta["concept"],
                     functions=tuple(functions),
+                    kind=meta["kind"],
                 )
             )
     report.problems += _check_strays(cells, set(owner), name)
@@ -297,19 +329,26 @@ def _stars(difficulties: Sequence[int]) -> str:
     )
 
 
+def _kinds(kinds: Sequence[str]) -> str:
+    return ", ".join(f"{k}×{kinds.count(k)}" for k in KINDS if k in kinds)
+
+
 def summary_table(reports: Sequence[NotebookReport]) -> str:
-    """A Markdown table: chapter, title, exercises, total minutes, difficulties."""
+    """A Markdown table: chapter, title, exercises, minutes, difficulties, kinds."""
     rows = [
-        "| chapter | title | exercises | minutes | difficulty |",
-        "|---|---|---:|---:|---|",
+        "| chapter | title | exercises | minutes | difficulty | kinds |",
+        "|---|---|---:|---:|---|---|",
     ]
     for r in reports:
         stem = Path(r.name).stem
         difficulty = _stars([ex.difficulty for ex in r.exercises]) or "-"
+        kinds = _kinds([ex.kind for ex in r.exercises]) or "-"
         rows.append(
-            f"| {stem} | {r.title} | {len(r.exercises)} | {r.minutes} | {difficulty} |"
+            f"| {stem} | {r.title} | {len(r.exercises)} | {r.minutes} "
+            f"| {difficulty} | {kinds} |"
         )
     n = sum(len(r.exercises) for r in reports)
     minutes = sum(r.minutes for r in reports)
-    rows.append(f"| **total** | | **{n}** | **{minutes}** | |")
+    kinds = _kinds([ex.kind for r in reports for ex in r.exercises])
+    rows.append(f"| **total** | | **{n}** | **{minutes}** | | {kinds} |")
     return "\n".join(rows)
