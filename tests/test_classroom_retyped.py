@@ -13,19 +13,19 @@ from nanogpt_lib.classroom.retyped import (
     tokens,
 )
 
-SHOWN = '''def softmax(x):
+SHOWN = """def softmax(x):
     z = x - x.max(axis=-1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=-1, keepdims=True)
-'''
-COPY = '''def my_softmax(logits):
+"""
+COPY = """def my_softmax(logits):
     ### BEGIN SOLUTION
     shifted = logits - logits.max(axis=-1, keepdims=True)
     weights = np.exp(shifted)
     return weights / weights.sum(axis=-1, keepdims=True)
     ### END SOLUTION
-'''
-NEW = '''def top_p(logits, p):
+"""
+NEW = """def top_p(logits, p):
     ### BEGIN SOLUTION
     order = np.argsort(-logits, kind="stable")
     probs = np.exp(logits[order] - logits.max())
@@ -35,7 +35,7 @@ NEW = '''def top_p(logits, p):
     out[order[before < p]] = logits[order[before < p]]
     return out
     ### END SOLUTION
-'''
+"""
 
 
 def test_renamed_copy_is_found_and_new_code_is_not():
@@ -63,7 +63,7 @@ def test_markdown_fences_count_as_shown_code():
 
 
 def test_broken_code_gives_the_tokens_before_the_error():
-    assert tokens("x = (1,") [:3] == ["<name>", "=", "("]
+    assert tokens("x = (1,")[:3] == ["<name>", "=", "("]
 
 
 def _notebook(kind, shown=SHOWN, solution=COPY):
@@ -76,7 +76,9 @@ def _notebook(kind, shown=SHOWN, solution=COPY):
         ),
         nbformat.v4.new_code_cell(shown),
         nbformat.v4.new_markdown_cell("```{exercise} T\n:label: ex-t\n\nDo it.\n```"),
-        nbformat.v4.new_markdown_cell("```{solution-start} ex-t\n:class: dropdown\n```"),
+        nbformat.v4.new_markdown_cell(
+            "```{solution-start} ex-t\n:class: dropdown\n```"
+        ),
         nbformat.v4.new_code_cell(solution),
         nbformat.v4.new_markdown_cell("```{solution-end}\n```"),
         nbformat.v4.new_code_cell("check_softmax(my_softmax)"),

@@ -13,22 +13,18 @@ plain Markdown, as in the student version.
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 from ._cells import (
     ClassroomError,
     _is_check,
-    _is_end,
-    _is_exercise,
     _is_solution,
-    _is_start,
     _nbformat,
 )
-from ._source import _drop_statements, _statements, _worked_answer
+from ._source import _drop_statements, _worked_answer
 from .grading import graded_source
 from .metadata import _check_unique_labels, inspect_notebook
-from .student import _student_prompt, find_notebooks
+from .student import find_notebooks, rewrite_exercises
 
 COURSE_ID = "inside-gpt"
 CONFIG = """\
@@ -73,47 +69,23 @@ def _test_metadata(label: str, points: int) -> dict:
     }
 
 
+def _grade(cell, exercise, stubbed, tainted):
+    dead = _worked_answer(cell.source, stubbed, tainted)
+    if dead:  # statements that run the learner's function: not in a release
+        cell.source = _drop_statements(cell.source, dead)
+    if _is_solution(cell):
+        cell.metadata["nbgrader"] = _answer_metadata(exercise.label)
+    elif _is_check(cell):
+        cell.source = graded_source(cell.source)
+        cell.metadata["nbgrader"] = _test_metadata(exercise.label, exercise.difficulty)
+
+
 def nbgrader_notebook(nb, name: str = "notebook"):
     """The chapter as an nbgrader source notebook (the argument is unchanged).
 
     Raises ClassroomError if the chapter breaks the exercise pattern.
     """
-    report = inspect_notebook(nb, name)
-    if report.problems:
-        raise ClassroomError("\n".join(report.problems))
-    by_label = {ex.label: ex for ex in report.exercises}
-    stubbed = {f for ex in report.exercises for f in ex.functions}
-    tainted: set[str] = set()
-    out = copy.deepcopy(nb)
-    cells = []
-    for cell in out.cells:
-        label = cell.get("metadata", {}).get("exercise", {}).get("label")
-        if label not in by_label:
-            cells.append(cell)
-        elif _is_exercise(cell):
-            cells.append(_student_prompt(cell, label))
-        elif _is_start(cell) or _is_end(cell):
-            continue
-        else:
-            dead = _worked_answer(cell.source, stubbed, tainted)
-            if dead:  # statements that run the learner's function: not in a release
-                cell.source = _drop_statements(cell.source, dead)
-            if _is_solution(cell):
-                cell.metadata["nbgrader"] = _answer_metadata(label)
-            elif _is_check(cell):
-                cell.source = graded_source(cell.source)
-                points = by_label[label].difficulty
-                cell.metadata["nbgrader"] = _test_metadata(label, points)
-            cells.append(cell)
-        if cell.cell_type == "code" and not (_is_solution(cell) or _is_check(cell)):
-            for stmt in _statements(cell.source, stubbed) or []:
-                tainted -= stmt.stores
-    for cell in cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    out.cells = cells
-    return out
+    return rewrite_exercises(nb, name, _grade)
 
 
 def write_course(

@@ -53,9 +53,7 @@ def solution_block(source: str) -> str:
             inside = False
         elif inside:
             lines.append(line)
-    indent = min(
-        (len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0
-    )
+    indent = min((len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0)
     return "\n".join(x[indent:] for x in lines)
 
 
@@ -82,10 +80,12 @@ def tokens(code: str) -> list[str]:
 
 
 def shown_code(cell) -> str:
-    """The code a cell shows a reader: a code cell's source, a Markdown cell's fences."""
+    """The code a cell shows: a code cell's source, a Markdown cell's fences."""
     if cell.cell_type == "code":
         return "\n".join(
-            line for line in cell.source.split("\n") if not line.lstrip().startswith("%")
+            line
+            for line in cell.source.split("\n")
+            if not line.lstrip().startswith("%")
         )
     if cell.cell_type == "markdown":
         return "\n".join(_FENCE.findall(cell.source))

@@ -32,12 +32,15 @@ def _student_prompt(cell, label: str):
     return new
 
 
-def student_notebook(nb, name: str = "notebook"):
-    """Return the student version of a chapter notebook (the argument is unchanged).
+def rewrite_exercises(nb, name: str, rewrite):
+    """A copy of a chapter with every exercise rewritten for a release.
 
-    Solution blocks become stubs, the {solution-start}/{solution-end} cells go, the
-    prompt becomes plain Markdown with a "Your turn" line, and the solution and
-    check cells lose their outputs. Every other cell is kept as it is.
+    Prompts become plain Markdown with a "Your turn" line and the
+    {solution-start}/{solution-end} cells go; each solution and check cell is
+    passed to ``rewrite(cell, exercise, stubbed, tainted)``, which changes it in
+    place (``stubbed``: the learners' function names; ``tainted``: names computed
+    from them so far). Every other cell is kept as it is. Raises ClassroomError if
+    the chapter breaks the exercise pattern.
     """
     report = inspect_notebook(nb, name)
     if report.problems:
@@ -55,22 +58,34 @@ def student_notebook(nb, name: str = "notebook"):
             cells.append(_student_prompt(cell, label))
         elif _is_start(cell) or _is_end(cell):
             continue
-        elif _is_solution(cell) or _is_check(cell):
-            if _is_solution(cell):
-                cell.source = stub_solution(cell.source, label, name)[0]
-            dead = _worked_answer(cell.source, stubbed, tainted)
-            if dead:
-                cell.source = _drop_statements(cell.source, dead)
-            cell.outputs = []
-            cell.execution_count = None
-            cells.append(cell)
-        else:  # pragma: no cover - the layout check leaves no other exercise cell
+        else:  # the layout check leaves only solution and check cells
+            rewrite(cell, by_label[label], stubbed, tainted)
             cells.append(cell)
         if cell.cell_type == "code" and not (_is_solution(cell) or _is_check(cell)):
             for stmt in _statements(cell.source, stubbed) or []:
                 tainted -= stmt.stores
     out.cells = cells
     return out
+
+
+def _stub(cell, exercise, stubbed, tainted):
+    if _is_solution(cell):
+        cell.source = stub_solution(cell.source, exercise.label, exercise.label)[0]
+    dead = _worked_answer(cell.source, stubbed, tainted)
+    if dead:
+        cell.source = _drop_statements(cell.source, dead)
+    cell.outputs = []
+    cell.execution_count = None
+
+
+def student_notebook(nb, name: str = "notebook"):
+    """Return the student version of a chapter notebook (the argument is unchanged).
+
+    Solution blocks become stubs, the {solution-start}/{solution-end} cells go, the
+    prompt becomes plain Markdown with a "Your turn" line, and the solution and
+    check cells lose their outputs. Every other cell is kept as it is.
+    """
+    return rewrite_exercises(nb, name, _stub)
 
 
 def find_notebooks(source: str | Path) -> list[Path]:
