@@ -49,19 +49,26 @@ book: $(BIN)/.installed
 # the oracle tests skip); without that Python they say "skipped" and still run
 # nbval with their kernel under the main Python, so both kernels are always tested.
 OTHER_PYTHONS ?= 3.12:Sandybridge 3.13:Haswell
+# Part 1 runs in this many pytest-xdist workers, a whole file (so a whole notebook's
+# cells, in order, in one kernel) to a worker; 1 runs it in one process.
+TEST_WORKERS ?= 2
 
-test: $(BIN)/.oracles $(BIN)/.classroom $(BIN)/.browser
+# The browser, accessibility and PDF tests read the book `make book` has just built
+# with warnings as errors (BOOK_HTML), rather than building it once more per worker.
+test: book $(BIN)/.oracles $(BIN)/.classroom $(BIN)/.browser
 	@start=$$(date +%s); status=0; \
 	$(BIN)/ruff check nanogpt_lib tests benchmarks scripts book/_ext || status=1; \
 	$(BIN)/python -m nanogpt_lib.classroom check notebooks/ || status=1; \
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS) || status=1; \
+	BOOK_HTML=$(CURDIR)/_build/html $(BIN)/python -m pytest tests notebooks \
+		--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		$(if $(filter-out 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile) \
+		--durations=15 $(PYTEST_ARGS) || status=1; \
 	echo "== part took $$(( $$(date +%s) - start )) s (main Python $$($(BIN)/python \
 		-c 'import platform; print(platform.python_version())'), kernel \
 		$${OPENBLAS_CORETYPE:-machine default})"; \
 	exit $$status
 	@status=0; for pair in $(OTHER_PYTHONS); do \
-		VENV=$(VENV) .ci/other_python.sh $${pair%%:*} $${pair#*:} $(PYTEST_ARGS) \
+		VENV=$(VENV) TEST_WORKERS=$(TEST_WORKERS) .ci/other_python.sh $${pair%%:*} $${pair#*:} $(PYTEST_ARGS) \
 			|| status=1; \
 	done; exit $$status
 

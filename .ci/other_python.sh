@@ -27,6 +27,10 @@ if [ -z "$python" ] && command -v "python$version" >/dev/null 2>&1; then
 fi
 start=$(date +%s)
 nbval=(--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg)
+# pytest-xdist workers (TEST_WORKERS, default 2), a whole file to a worker.
+if [ "${TEST_WORKERS:-2}" != 1 ]; then
+  nbval+=(-n "${TEST_WORKERS:-2}" --dist loadfile)
+fi
 if [ -z "$python" ] || [ ! -x "$python" ]; then
   echo "== skipped: no Python $version here"
   if [ -z "$kernel" ]; then
