@@ -121,6 +121,46 @@ def test_notebook_globals_are_patched_under_any_name():
     assert namespace["sm"] is nanogpt_lib.softmax.softmax
 
 
+def _bound_answers():
+    """Answers that hold the library's softmax from the moment they were defined."""
+    import numpy as np
+
+    from nanogpt_lib.softmax import softmax
+
+    def by_default(x, temperature=1.0, sm=softmax):
+        return sm(np.asarray(x, dtype=float) / max(temperature, 1e-9))
+
+    def by_keyword(x, temperature=1.0, *, sm=softmax):
+        return sm(np.asarray(x, dtype=float) / max(temperature, 1e-9))
+
+    def closing_over():
+        sm = softmax
+
+        def answer(x, temperature=1.0):
+            return sm(np.asarray(x, dtype=float) / max(temperature, 1e-9))
+
+        return answer
+
+    return [by_default, by_keyword, closing_over()]
+
+
+@pytest.mark.parametrize("answer", _bound_answers(), ids=["default", "kw", "closure"])
+def test_default_arguments_and_closures_are_tripwired_and_restored(answer):
+    """`def f(x, sm=softmax)` binds the real function before any check runs."""
+    import nanogpt_lib.softmax
+    from nanogpt_lib.checks.softmax import check_softmax
+
+    with pytest.raises(checks_package.CheckFailure) as info:
+        check_softmax(answer)
+    assert info.value.mistake == "delegates"
+    real = nanogpt_lib.softmax.softmax
+    bound = list(answer.__defaults__ or ()) + list(
+        (answer.__kwdefaults__ or {}).values()
+    )
+    bound += [c.cell_contents for c in answer.__closure__ or ()]
+    assert real in bound  # put back as it was
+
+
 def test_restored_when_the_candidate_raises():
     import nanogpt_lib.attention
     import nanogpt_lib.softmax

@@ -209,16 +209,48 @@ def _tripwires(forbid: Sequence[Callable], candidate: Callable):
         if isinstance(spaces, dict) and all(spaces is not s for s in namespaces):
             namespaces.append(spaces)
     patched: list[tuple[dict, str, Any]] = []
+    bound: list[tuple[Any, str, Any]] = []  # (function or cell, attribute, old value)
+
+    def forbidden(value):
+        return id(value) in real and value is real[id(value)]
+
     try:
         for space in namespaces:
             for key, value in list(space.items()):
-                if id(value) in real and value is real[id(value)]:
+                if forbidden(value):
                     patched.append((space, key, value))
                     space[key] = wires[id(value)]
+        # Bindings made when the learner's function was defined: a default argument
+        # (`def f(x, sm=softmax)`) or a closure over the library function.
+        for fn in _unwrap(candidate):
+            if not inspect.isfunction(fn) or any(fn is f for f in forbid):
+                continue
+            defaults = fn.__defaults__ or ()
+            if any(forbidden(v) for v in defaults):
+                bound.append((fn, "__defaults__", defaults))
+                fn.__defaults__ = tuple(
+                    wires[id(v)] if forbidden(v) else v for v in defaults
+                )
+            keywords = fn.__kwdefaults__ or {}
+            if any(forbidden(v) for v in keywords.values()):
+                bound.append((fn, "__kwdefaults__", keywords))
+                fn.__kwdefaults__ = {
+                    k: wires[id(v)] if forbidden(v) else v for k, v in keywords.items()
+                }
+            for cell in fn.__closure__ or ():
+                try:
+                    content = cell.cell_contents
+                except ValueError:
+                    continue
+                if forbidden(content):
+                    bound.append((cell, "cell_contents", content))
+                    cell.cell_contents = wires[id(content)]
         yield
     finally:
         for space, key, value in reversed(patched):
             space[key] = value
+        for owner, attribute, value in reversed(bound):
+            setattr(owner, attribute, value)
 
 
 # ------------------------------------------------------------------------ messages
