@@ -14,10 +14,12 @@ from _catalogue import (
 
 from nanogpt_lib.checks.params import (
     check_embedding_share,
-    check_kv_cache_bytes,
+    check_gpt2_small_by_hand,
+    check_kv_cache_bytes_gqa,
     check_max_layers,
-    check_params_per_block,
 )
+
+C, V, T = 768, 50_257, 1024  # GPT-2 small, worked by hand
 
 
 def per_block(attn_w=4, attn_b=4, mlp_w=8, mlp_b=5, ln=4):
@@ -52,16 +54,31 @@ def share_fraction(L, C, V, T):  # equivalent: wte over the sum of named parts
     return parts["wte"] / sum(parts.values())
 
 
-def kv_with(factor=2, layers=True, per_byte=8, tokens=lambda T: T, unit=1):
-    def fn(L, C, T, bits):
-        return factor * (L if layers else 1) * C * tokens(T) * bits // per_byte / unit
+def by_hand(block=None, outside=None):
+    """GPT-2 small's numbers from the parts of a block (see per_block)."""
+    block = per_block()(C) if block is None else block
+    outside = (V + T + 2) * C if outside is None else outside
+    return lambda: {"one block": block, "outside the blocks": outside}
+
+
+def by_hand_floats():  # equivalent: numbers typed as floats, in another order
+    return {"outside the blocks": 39_385_344.0, "one block": 7.087872e6}
+
+
+def kv_with(factor=2, layers=True, per_byte=8, tokens=lambda T: T, unit=1, width=None):
+    width = width or (lambda C, H, K: K * (C // H))
+
+    def fn(L, C, H, K, T, bits):
+        numbers = factor * (L if layers else 1) * width(C, H, K) * tokens(T)
+        return numbers * bits // per_byte / unit
 
     return fn
 
 
-def kv_float(n_layer, n_embd, n_tokens, bits):  # equivalent: a float, bytes per value
-    bytes_per_value = bits / 8
-    return 2.0 * n_layer * n_tokens * n_embd * bytes_per_value
+def kv_groups(n_layer, n_embd, n_head, n_kv_head, n_tokens, bits):
+    # equivalent: the full cache divided by the group size, in floats
+    group = n_head / n_kv_head
+    return 2.0 * n_layer * n_embd * n_tokens * bits / 8 / group
 
 
 def layers_with(
@@ -87,32 +104,60 @@ def layers_loop(C, M, V, T, b):  # equivalent: add layers while the next one fit
 
 
 CATALOGUE = {
-    check_params_per_block: [
-        Wrong("no biases", per_block(attn_b=0, mlp_b=0), "no-biases", "biases"),
-        Wrong("no LayerNorms", per_block(ln=0), "no-layernorms", "LayerNorms"),
+    check_gpt2_small_by_hand: [
+        Wrong(
+            "c_attn bias C",
+            by_hand(block=per_block(attn_b=2)(C)),
+            "attn-bias-c-not-3c",
+            "3C",
+        ),
+        Wrong(
+            "LayerNorm scale only",
+            by_hand(block=per_block(ln=2)(C)),
+            "attn-bias-c-not-3c",
+            "LayerNorm",
+        ),
+        Wrong(
+            "no biases",
+            by_hand(block=per_block(attn_b=0, mlp_b=0)(C)),
+            "no-biases",
+            "biases",
+        ),
+        Wrong("no LayerNorms", by_hand(per_block(ln=0)(C)), "no-layernorms", "ln_1"),
         Wrong(
             "weights only",
-            per_block(attn_b=0, mlp_b=0, ln=0),
+            by_hand(block=12 * C * C),
             "weights-only",
             "weight matrices",
         ),
-        Wrong("c_attn bias C", per_block(attn_b=2), "attn-bias-c-not-3c", "3C"),
         Wrong(
-            "LayerNorm weight only", per_block(ln=2), "attn-bias-c-not-3c", "LayerNorm"
+            "ln_f in the block", by_hand(per_block(ln=6)(C)), "ln-f-in-block", "ln_f"
         ),
-        Wrong("no c_proj", per_block(attn_w=3, attn_b=3), "no-attn-proj", "c_proj"),
-        Wrong("MLP C wide", per_block(mlp_w=2, mlp_b=2), "mlp-2x", "4x wide"),
         Wrong(
-            "one MLP matrix",
-            per_block(mlp_w=4, mlp_b=4),
-            "one-mlp-matrix",
-            "two matrices",
+            "MLP C wide",
+            by_hand(per_block(mlp_w=2, mlp_b=2)(C)),
+            "mlp-2x",
+            "4x wide",
         ),
-        Wrong("ln_f counted", per_block(ln=6), "ln-f-in-block", "ln_f"),
         Wrong(
-            "c_attn C x C", per_block(attn_w=2, attn_b=2), "qkv-one-matrix", "C x 3C"
+            "c_attn C x C",
+            by_hand(per_block(attn_w=2, attn_b=2)(C)),
+            "qkv-one-matrix",
+            "C x 3C",
         ),
-        Wrong("12 heads", lambda C: 12 * C * C + 13 * C + 12, None),
+        Wrong("no ln_f", by_hand(outside=(V + T) * C), "no-ln-f", "ln_f"),
+        Wrong("no wpe", by_hand(outside=(V + 2) * C), "no-wpe", "wpe"),
+        Wrong(
+            "head twice",
+            by_hand(outside=(2 * V + T + 2) * C),
+            "tied-head-twice",
+            "stored once",
+        ),
+        Wrong("wte only", by_hand(outside=V * C), "embeddings-only", "wpe"),
+        Wrong(
+            "the whole model", by_hand(outside=124_439_808), "blocks-included", "whole"
+        ),
+        Wrong("a slip of arithmetic", by_hand(block=7_087_782), None),
     ],
     check_embedding_share: [
         Wrong("head twice", share_with(head=1), "head-counted-twice", "tied"),
@@ -134,7 +179,25 @@ CATALOGUE = {
         Wrong("complement", lambda *d: 1 - share_with()(*d), "complement", "1 minus"),
         Wrong("L + 1 blocks", lambda L, C, V, T: share_with()(L + 1, C, V, T), None),
     ],
-    check_kv_cache_bytes: [
+    check_kv_cache_bytes_gqa: [
+        Wrong(
+            "every head its own",
+            kv_with(width=lambda C, H, K: C),
+            "ignores-sharing",
+            "ordinary attention",
+        ),
+        Wrong(
+            "full-width kv heads",
+            kv_with(width=lambda C, H, K: K * C),
+            "kv-head-full-width",
+            "one head wide",
+        ),
+        Wrong(
+            "C / n_kv_head",
+            kv_with(width=lambda C, H, K: C // K),
+            "divides-by-kv-heads",
+            "D = C / H",
+        ),
         Wrong("bits", kv_with(per_byte=1), "bits-not-bytes", "Bits are not bytes"),
         Wrong("keys only", kv_with(factor=1), "no-factor-2", "factor 2"),
         Wrong("one layer", kv_with(layers=False), "no-layers", "layers"),
@@ -142,7 +205,6 @@ CATALOGUE = {
             "T^2", kv_with(tokens=lambda T: T * T), "quadratic-in-tokens", "linearly"
         ),
         Wrong("GB", kv_with(unit=1e9), "gigabytes", "gigabytes"),
-        Wrong("GiB", kv_with(unit=2**30), "gibibytes", "gibibytes"),
         Wrong("T + 1", kv_with(tokens=lambda T: T + 1), None),
     ],
     check_max_layers: [
@@ -180,9 +242,13 @@ CATALOGUE = {
 }
 
 EQUIVALENT = {
-    check_params_per_block: [per_block(), per_block_by_layer],
+    check_gpt2_small_by_hand: [
+        by_hand(),
+        by_hand(block=per_block_by_layer(C)),
+        by_hand_floats,
+    ],
     check_embedding_share: [share_with(), share_fraction],
-    check_kv_cache_bytes: [kv_with(), kv_float],
+    check_kv_cache_bytes_gqa: [kv_with(), kv_groups],
     check_max_layers: [layers_with(), layers_loop],
 }
 

@@ -1,14 +1,18 @@
-"""Checkers for chapter 08's exercises: counting, shares, KV cache, what fits."""
+"""Checkers for chapter 08's exercises: GPT-2 small counted by hand, the embedding's
+share (predicted, then computed), the KV cache with shared key/value heads, and
+debugging how many layers fit."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import params as lib
-from ._core import Case, Mistake, run_checks
+from ._core import BadReturn, Case, Mistake, require_callable, run_checks
 
 __all__ = [
-    "check_params_per_block",
+    "check_gpt2_small_by_hand",
     "check_embedding_share",
-    "check_kv_cache_bytes",
+    "check_kv_cache_bytes_gqa",
     "check_max_layers",
 ]
 
@@ -31,90 +35,190 @@ def _block_params(C: int) -> int:
     return lib.total(g for g in groups if g.name not in _OUTSIDE_BLOCKS)
 
 
-def check_params_per_block(candidate) -> None:
-    """Check `candidate(C)`: trainable parameters in one GPT-2 block of width C."""
-    cases = [
-        Case("C = 768 (GPT-2 small)", (768,)),
-        Case("C = 12,288 (GPT-3)", (12_288,)),
-        Case("C = 48 (the sorter)", (48,)),
-        Case("C = 1", (1,)),
-    ]
+def _outside_params(C: int, V: int, T: int) -> int:
+    """What a tied GPT-2-style model stores once, outside its blocks."""
+    groups = lib.gpt2_groups_from_dims(1, C, V, T)
+    return lib.total(g for g in groups if g.name in _OUTSIDE_BLOCKS)
 
-    mistakes = [
-        Mistake(
-            "You left out the biases: c_attn has 3C, c_proj C, c_fc 4C and the "
-            "MLP's c_proj C (9C in all).",
-            lambda C: 12 * C * C + 4 * C,
-            id="no-biases",
-        ),
-        Mistake(
-            "You left out the two LayerNorms (ln_1, ln_2): each has a weight and a "
-            "bias of C numbers, 4C in all.",
-            lambda C: 12 * C * C + 9 * C,
-            id="no-layernorms",
-        ),
-        Mistake(
-            "Only weight matrices counted: add the 9C biases of the four linear "
-            "layers and the 4C of the two LayerNorms.",
-            lambda C: 12 * C * C,
-            id="weights-only",
-        ),
-        Mistake(
+
+# GPT-2 small, worked on paper in ex-08-block.
+_SMALL = {"C": 768, "V": 50_257, "T": 1024}
+_BY_HAND = ("one block", "outside the blocks")
+
+
+def _by_hand_truth(part: str) -> int:
+    C, V, T = _SMALL["C"], _SMALL["V"], _SMALL["T"]
+    return _block_params(C) if part == "one block" else _outside_params(C, V, T)
+
+
+def _as_count(value):
+    """A by-hand answer: a whole number (1.0e6 is accepted as 1,000,000)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise BadReturn(
+            f"each entry must be a number of parameters, got {type(value).__name__}"
+        )
+    if float(value) != int(value):
+        raise BadReturn(f"a parameter count is a whole number, got {value}")
+    return int(value)
+
+
+def _always(value):
+    """A wrong answer that gives `value` whatever it is asked."""
+    return lambda *args: value
+
+
+def check_gpt2_small_by_hand(candidate) -> None:
+    """Check `candidate()` -> {"one block": int, "outside the blocks": int}.
+
+    The numbers are GPT-2 small's (C = 768, V = 50,257, T = 1024, tied head),
+    worked out on paper; each is compared with the library's count, and a wrong
+    one is matched against the usual slips of counting.
+    """
+    require_callable("check_gpt2_small_by_hand", candidate)
+    C, V, T = _SMALL["C"], _SMALL["V"], _SMALL["T"]
+
+    def part_of(fn):
+        def part(name):
+            answer = fn()
+            if not isinstance(answer, dict):
+                raise BadReturn(
+                    'return a dict {"one block": ..., "outside the blocks": ...}, '
+                    f"got {type(answer).__name__}"
+                )
+            if name not in answer:
+                raise BadReturn(f"your dict has no entry {name!r}")
+            return answer[name]
+
+        return part
+
+    blocks = {
+        "attn-bias-c-not-3c": (
+            12 * C * C + 11 * C,
             "2C short: c_attn's bias has 3C numbers (one bias each for q, k and "
             "v), not C; or, if you counted that, each LayerNorm has two vectors "
             "of C, a weight (scale) and a bias (shift).",
-            lambda C: 12 * C * C + 11 * C,
-            id="attn-bias-c-not-3c",
         ),
-        Mistake(
-            "Did you forget the attention output projection c_proj (C x C plus a "
-            "bias of C)?",
-            lambda C: 11 * C * C + 12 * C,
-            id="no-attn-proj",
+        "no-biases": (
+            12 * C * C + 4 * C,
+            "You left out the biases: c_attn has 3C, c_proj C, c_fc 4C and the "
+            "MLP's c_proj C (9C in all).",
         ),
-        Mistake(
-            "The MLP is 4x wide: c_fc is C x 4C and its c_proj is 4C x C, "
-            "8 C^2 weights together.",
-            lambda C: 6 * C * C + 10 * C,
-            id="mlp-2x",
+        "no-layernorms": (
+            12 * C * C + 9 * C,
+            "You left out the two LayerNorms (ln_1, ln_2): each has a weight and a "
+            "bias of C numbers, 4C in all.",
         ),
-        Mistake(
-            "The MLP has two matrices (up C x 4C and down 4C x C), not one.",
-            lambda C: 8 * C * C + 12 * C,
-            id="one-mlp-matrix",
+        "weights-only": (
+            12 * C * C,
+            "Only weight matrices counted: add the 9C biases of the four linear "
+            "layers and the 4C of the two LayerNorms.",
         ),
-    ]
-    mistakes += [
-        Mistake(
+        "ln-f-in-block": (
+            12 * C * C + 15 * C,
             "ln_f sits after the last block, once per model: it is not part of a "
             "block, which has two LayerNorms (ln_1, ln_2).",
-            lambda C: 12 * C * C + 15 * C,
-            id="ln-f-in-block",
         ),
-        Mistake(
+        "mlp-2x": (
+            6 * C * C + 10 * C,
+            "The MLP is 4x wide: c_fc is C x 4C and its c_proj is 4C x C, "
+            "8 C^2 weights together.",
+        ),
+        "qkv-one-matrix": (
+            10 * C * C + 11 * C,
             "c_attn makes q, k and v at once: its weight is C x 3C (and its bias "
             "3C), not C x C.",
-            lambda C: 10 * C * C + 11 * C,
-            id="qkv-one-matrix",
         ),
+    }
+    outside = {
+        "no-ln-f": (
+            (V + T) * C,
+            "ln_f (a weight and a bias of C numbers after the last block) is stored "
+            "once, outside the blocks: add 2C.",
+        ),
+        "no-wpe": (
+            (V + 2) * C,
+            "The position embedding wpe (T x C = 1024 x 768) sits outside the "
+            "blocks too.",
+        ),
+        "tied-head-twice": (
+            (2 * V + T + 2) * C,
+            "GPT-2 ties its head to wte: the V x C matrix is stored once, so it "
+            "counts once.",
+        ),
+        "embeddings-only": (
+            (V + T) * C - T * C,
+            "Outside the blocks there is more than wte: the position embedding wpe "
+            "(T x C) and ln_f (2C).",
+        ),
+        "blocks-included": (
+            (V + T + 2) * C + 12 * (12 * C * C + 13 * C),
+            "That is the whole model: 'outside the blocks' is only wte, wpe and "
+            "ln_f, without the 12 blocks.",
+        ),
+    }
+    mistakes = [
+        Mistake(hint, _always(n), id=key, on=("one block",))
+        for key, (n, hint) in blocks.items()
     ]
+    mistakes += [
+        Mistake(hint, _always(n), id=key, on=("outside the blocks",))
+        for key, (n, hint) in outside.items()
+    ]
+    cases = [Case(name, (name,)) for name in _BY_HAND]
     run_checks(
-        "check_params_per_block",
-        candidate,
-        _block_params,
+        "check_gpt2_small_by_hand",
+        part_of(candidate),
+        _by_hand_truth,
         cases,
         mistakes,
-        forbid=[
-            lib.gpt2_groups_from_dims,
-            lib.gpt2_groups,
-            lib.count_params_from_dims,
-            lib.count_params,
-        ],
+        normalise=_as_count,
+        generic_hint=(
+            "Add it up tensor by tensor: the printed total 124,439,808 must equal "
+            "12 x (one block) + (outside the blocks)."
+        ),
     )
 
 
-def check_embedding_share(candidate) -> None:
-    """Check `candidate(n_layer, n_embd, vocab_size, block_size)`: wte's share."""
+def report_prediction(prediction, actual: float, what: str, fmt) -> None:
+    """Print how far a reader's prediction was from the computed value.
+
+    `prediction` is a number or a function returning one (a student notebook's
+    stub raises NotImplementedError: then only a reminder is printed). A wrong
+    guess is never a failure: the point is to compare.
+    """
+    if prediction is None:
+        return
+    try:
+        guess = prediction() if callable(prediction) else prediction
+    except NotImplementedError:
+        print("No prediction yet: write your guess first, then run this cell again.")
+        return
+    try:
+        guess = float(guess)
+    except (TypeError, ValueError):
+        print(f"Your prediction should be a number, got {guess!r}.")
+        return
+    line = f"You predicted {fmt(guess)}; {what} is {fmt(actual)}"
+    if guess > 0 and actual > 0:
+        factor = guess / actual
+        if 0.9 <= factor <= 1.1:
+            line += ": within 10%, well judged."
+        elif factor > 1:
+            line += f": your guess was {factor:.1f}x too high."
+        else:
+            line += f": your guess was {1 / factor:.1f}x too low."
+    else:
+        line += f" (off by {fmt(abs(guess - actual))})."
+    print(line)
+
+
+def check_embedding_share(candidate, prediction=None) -> None:
+    """Check `candidate(n_layer, n_embd, vocab_size, block_size)`: wte's share.
+
+    With `prediction` (a number, or the reader's function returning one: their
+    guess for GPT-3), print how far it was from GPT-3's share once the function
+    passes. A wrong guess never fails the check.
+    """
     cases = [Case(name, dims) for name, dims in _MODELS.items()]
 
     def reference(L, C, V, T):
@@ -190,68 +294,98 @@ def check_embedding_share(candidate) -> None:
         cases,
         mistakes,
         rtol=1e-9,
-        forbid=[
-            lib.count_params_from_dims,
-            lib.count_params,
-            lib.gpt2_groups_from_dims,
-            lib.gpt2_groups,
-        ],
     )
+    try:
+        actual = float(candidate(*_MODELS["GPT-3"]))
+    except NotImplementedError:
+        return
+    report_prediction(prediction, actual, "GPT-3's share in wte", lambda x: f"{x:.3%}")
 
 
-def check_kv_cache_bytes(candidate) -> None:
-    """Check `candidate(n_layer, n_embd, n_tokens, bits)`: bytes of the KV cache."""
+def _kv_ref(L, C, H, H_kv, T, bits):
+    return 2 * L * H_kv * (C // H) * T * bits // 8
+
+
+def check_kv_cache_bytes_gqa(candidate) -> None:
+    """Check `candidate(n_layer, n_embd, n_head, n_kv_head, n_tokens, bits)`: bytes.
+
+    The KV cache of one sequence when the H query heads share n_kv_head key/value
+    heads of size D = C / H (multi-query attention: 1; ordinary attention: H).
+    """
     cases = [
-        Case("GPT-3, 1 token, 16 bits", (96, 12_288, 1, 16)),
-        Case("GPT-3, 2048 tokens, 16 bits", (96, 12_288, 2048, 16)),
-        Case("GPT-2 small, 1024 tokens, 32 bits", (12, 768, 1024, 32)),
-        Case("GPT-2 XL, 100 tokens, 8 bits", (48, 1600, 100, 8)),
-        Case("4 bits per value", (2, 64, 10, 4)),
-        Case("no tokens yet", (12, 768, 0, 16)),
-    ]
-
-    def reference(L, C, T, bits):
-        return 2 * L * C * T * bits // 8
-
+        Case(
+            "GPT-2 small, 4 key/value heads, 1024 tokens, 32 bits",
+            (12, 768, 12, 4, 1024, 32),
+        ),
+        Case(
+            "80 layers, C = 8192, 64 heads sharing 8, 4096 tokens, 16 bits",
+            (80, 8192, 64, 8, 4096, 16),
+        ),
+        Case(
+            "GPT-3, every head its own keys, 2048 tokens, 16 bits",
+            (96, 12_288, 96, 96, 2048, 16),
+        ),
+        Case(
+            "GPT-3 with one key/value head, 2048 tokens, 16 bits",
+            (96, 12_288, 96, 1, 2048, 16),
+        ),
+        Case("4 bits per value", (2, 64, 4, 2, 10, 4)),
+        Case("no tokens yet", (12, 768, 12, 4, 0, 16)),
+    ]  # fmt: skip
     mistakes = [
         Mistake(
-            "Bits are not bytes: a byte is 8 bits, so a 16-bit number takes 2 bytes.",
-            lambda L, C, T, bits: 2 * L * C * T * bits,
-            id="bits-not-bytes",
+            "That is the cache of ordinary attention, one key and one value per "
+            "query head: with shared heads only n_kv_head keys and values of size "
+            "D = C / H are stored per token and layer.",
+            lambda L, C, H, K, T, b: 2 * L * C * T * b // 8,
+            id="ignores-sharing",
         ),
         Mistake(
-            "The cache keeps two vectors per token and layer, a key and a value: "
-            "don't forget the factor 2.",
-            lambda L, C, T, bits: L * C * T * bits // 8,
+            "Each shared key/value head is one head wide, D = C / H numbers, "
+            "not C: a token stores 2 x n_kv_head x D numbers per layer.",
+            lambda L, C, H, K, T, b: 2 * L * K * C * T * b // 8,
+            id="kv-head-full-width",
+        ),
+        Mistake(
+            "C / n_kv_head is how many query heads' worth of width share one "
+            "key/value head, not the size of what is stored: a key/value head has "
+            "D = C / H numbers, and there are n_kv_head of them.",
+            lambda L, C, H, K, T, b: 2 * L * (C // K) * T * b // 8,
+            id="divides-by-kv-heads",
+        ),
+        Mistake(
+            "The cache keeps two vectors per token, layer and key/value head, a key "
+            "and a value: don't forget the factor 2.",
+            lambda L, C, H, K, T, b: L * K * (C // H) * T * b // 8,
             id="no-factor-2",
+        ),
+        Mistake(
+            "Bits are not bytes: a byte is 8 bits, so a 16-bit number takes 2 bytes.",
+            lambda L, C, H, K, T, b: 2 * L * K * (C // H) * T * b,
+            id="bits-not-bytes",
         ),
         Mistake(
             "Every layer has its own keys and values: multiply by the number of "
             "layers L.",
-            lambda L, C, T, bits: 2 * C * T * bits // 8,
+            lambda L, C, H, K, T, b: 2 * K * (C // H) * T * b // 8,
             id="no-layers",
         ),
         Mistake(
             "The cache grows linearly with the tokens (one key and one value each); "
             "the T x T attention pattern is recomputed, not cached.",
-            lambda L, C, T, bits: 2 * L * C * T * T * bits // 8,
+            lambda L, C, H, K, T, b: 2 * L * K * (C // H) * T * T * b // 8,
             id="quadratic-in-tokens",
         ),
         Mistake(
             "Return bytes, not gigabytes.",
-            lambda L, C, T, bits: 2 * L * C * T * bits / 8 / 1e9,
+            lambda L, C, H, K, T, b: 2 * L * K * (C // H) * T * b / 8 / 1e9,
             id="gigabytes",
-        ),
-        Mistake(
-            "Return bytes, not gibibytes (2^30 bytes).",
-            lambda L, C, T, bits: 2 * L * C * T * bits / 8 / 2**30,
-            id="gibibytes",
         ),
     ]
     run_checks(
-        "check_kv_cache_bytes",
+        "check_kv_cache_bytes_gqa",
         candidate,
-        reference,
+        _kv_ref,
         cases,
         mistakes,
         rtol=1e-12,
