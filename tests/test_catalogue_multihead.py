@@ -11,53 +11,15 @@ from _catalogue import (
     wrong_params,
 )
 
+from nanogpt_lib import interpretability as interp
 from nanogpt_lib.attention import attention
 from nanogpt_lib.checks.multihead import (
-    check_merge_heads,
+    check_attention_by_hand,
+    check_layer_ablation,
     check_multi_head_attention,
-    check_project_heads,
-    check_split_heads,
+    check_without_head,
 )
 from nanogpt_lib.multihead import merge_heads, split_heads
-
-# ------------------------------------------------------------------ split / merge
-
-
-def split_right(x, n_head):
-    *lead, T, C = x.shape
-    return np.swapaxes(x.reshape(*lead, T, n_head, C // n_head), -3, -2)
-
-
-def split_2d(x, n_head):
-    T, C = x.shape
-    return x.reshape(T, n_head, C // n_head).transpose(1, 0, 2)
-
-
-def split_stack(x, n_head):  # equivalent: slices stacked along a new axis
-    D = x.shape[-1] // n_head
-    return np.stack([x[..., h * D : (h + 1) * D] for h in range(n_head)], axis=-3)
-
-
-def split_float64(x, n_head):
-    *lead, T, C = x.shape
-    out = np.zeros((*lead, n_head, T, C // n_head))
-    out[...] = split_right(x, n_head)
-    return out
-
-
-def merge_right(x):
-    *lead, H, T, D = x.shape
-    return np.swapaxes(x, -3, -2).reshape(*lead, T, H * D)
-
-
-def merge_2d(x):
-    H, T, D = x.shape
-    return x.transpose(1, 0, 2).reshape(T, H * D)
-
-
-def merge_concat(x):  # equivalent: concatenate the heads' columns
-    return np.concatenate([x[..., h, :, :] for h in range(x.shape[-3])], axis=-1)
-
 
 # ------------------------------------------------------------------ multi-head
 
@@ -111,85 +73,145 @@ def mha_loop(x, p, n_head):  # equivalent: one head at a time, numpy softmax
     return np.concatenate(heads, -1) @ p["c_proj"]["weight"] + p["c_proj"]["bias"]
 
 
-# ------------------------------------------------------------------ project
+def mha_leaky(x, p, n_head):  # the planted bug: (T, C) read straight as (H, T, D)
+    T, C = x.shape
+    qkv = x @ p["c_attn"]["weight"] + p["c_attn"]["bias"]
+    q, k, v = (qkv[:, i * C : (i + 1) * C].reshape(n_head, T, -1) for i in range(3))
+    out = merge_heads(attention(q, k, v))
+    return out @ p["c_proj"]["weight"] + p["c_proj"]["bias"]
 
 
-def project_with(bias_times=lambda H: 1, rows=True, order=1, transposed=False):
-    def fn(heads, c_proj):
-        H, T, D = heads.shape
-        W = c_proj["weight"].T if transposed else c_proj["weight"]
-        hs = list(range(H))[::order]
-        blocks = [
-            W[h * D : (h + 1) * D] if rows else W[:, h * D : (h + 1) * D].T
-            for h in range(H)
-        ]
-        out = sum(heads[g] @ blocks[h] for g, h in zip(hs, range(H), strict=True))
-        return out + bias_times(H) * c_proj["bias"]
+# ------------------------------------------------------------------ by hand
+
+RIGHT = {
+    "D": 32,
+    "qkv": (256, 384),
+    "q_heads": (4, 256, 32),
+    "scores": (4, 256, 256),
+    "c_attn_params": 49_536,
+    "c_proj_params": 16_512,
+}
+
+
+def answers(**changes):
+    def fn():
+        return {**RIGHT, **changes}
 
     return fn
 
 
+# ------------------------------------------------------------------ without head
+
+
+def without_by_subtraction(heads, c_proj, h):
+    D = heads.shape[-1]
+    full = merge_heads(heads) @ c_proj["weight"] + c_proj["bias"]
+    return full - heads[h] @ c_proj["weight"][h * D : (h + 1) * D]
+
+
+def without_by_sum(heads, c_proj, h):
+    D = heads.shape[-1]
+    W = c_proj["weight"]
+    terms = [heads[g] @ W[g * D : (g + 1) * D] for g in range(len(heads)) if g != h]
+    start = np.zeros((heads.shape[1], W.shape[1]), dtype=W.dtype)  # (T, C)
+    return sum(terms, start) + c_proj["bias"]
+
+
+def without_in_place(heads, c_proj, h):  # zeroes the caller's array
+    heads[h] = 0
+    return merge_heads(heads) @ c_proj["weight"] + c_proj["bias"]
+
+
+def without_float64(heads, c_proj, h):
+    kept = heads.astype(np.float64)
+    kept[h] = 0
+    return merge_heads(kept) @ c_proj["weight"] + c_proj["bias"]
+
+
+def without_token(heads, c_proj, h):  # heads[:, h] = 0: the T axis, not H
+    kept = heads.copy()
+    kept[:, h] = 0
+    return merge_heads(kept) @ c_proj["weight"] + c_proj["bias"]
+
+
+def without_rows_of_next(heads, c_proj, h):
+    D = heads.shape[-1]
+    g = (h + 1) % len(heads)
+    full = merge_heads(heads) @ c_proj["weight"] + c_proj["bias"]
+    return full - heads[g] @ c_proj["weight"][g * D : (g + 1) * D]
+
+
+# ------------------------------------------------------------------ layer ablation
+
+
+def rises_with(
+    shift=1, which="layer", raw=False, unit=1.0, sign=1, mean=False, ratio=False
+):
+    def fn(params, windows, cfg):
+        x = windows[:, :-1]
+        y = windows[:, 1:] if shift else windows[:, :-1]
+        means = interp.head_means(params, x, cfg) if mean else None
+
+        def loss(keep):
+            m = None if keep.all() else means
+            logits = interp.forward_with_heads(params, x, cfg, keep, means=m)
+            logits = logits.astype(np.float64)
+            z = logits - logits.max(-1, keepdims=True)
+            logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
+            return -np.take_along_axis(logp, y[..., None], -1).mean()
+
+        every = np.ones((cfg.n_layer, cfg.n_head), dtype=bool)
+        base = loss(every)
+        out = []
+        for layer in range(cfg.n_layer):
+            keep = every.copy()
+            if which == "layer":
+                keep[layer] = False
+            elif which == "head0":
+                keep[layer, 0] = False
+            elif which == "others":
+                keep[:] = False
+                keep[layer] = True
+            elif which == "last-head":
+                keep[layer, -1] = False
+            elif which == "upto":
+                keep[: layer + 1] = False
+            if raw:
+                out.append(loss(keep))
+            elif ratio:
+                out.append(loss(keep) / base)
+            else:
+                out.append(sign * (loss(keep) - base))
+        return np.array(out) / unit
+
+    return fn
+
+
+def rises_library(params, windows, cfg):  # equivalent: next_token_scores
+    x, y = windows[:, :-1], windows[:, 1:]
+    every = np.ones((cfg.n_layer, cfg.n_head), dtype=bool)
+
+    def loss(keep):
+        logits = interp.forward_with_heads(params, x, cfg, keep)
+        return interp.next_token_scores(logits[None], y)[0][0]
+
+    base = loss(every)
+    rises = []
+    for layer in range(cfg.n_layer):
+        keep = every.copy()
+        keep[layer] = False
+        rises.append(loss(keep) - base)
+    return rises
+
+
 CATALOGUE = {
-    check_split_heads: [
-        Wrong(
-            "no transpose",
-            lambda x, h: x.reshape(*x.shape[:-1], h, x.shape[-1] // h),
-            "no-transpose",
-            "swap",
-        ),
-        Wrong(
-            "reshape only",
-            lambda x, h: x.reshape(*x.shape[:-2], h, x.shape[-2], x.shape[-1] // h),
-            "reshape-only",
-            "mixes tokens",
-        ),
-        Wrong(
-            "interleaved",
-            lambda x, h: np.moveaxis(
-                x.reshape(*x.shape[:-1], x.shape[-1] // h, h), -1, -3
-            ),
-            "interleaved",
-            "contiguous",
-        ),
-        Wrong("2-D only", split_2d, "ignores-batch", "leading axes"),
-        Wrong(
-            "(H, D, T)",
-            lambda x, h: np.moveaxis(
-                x.reshape(*x.shape[:-1], h, x.shape[-1] // h), -3, -1
-            ),
-            "hdt-order",
-            "\\(H, D, T\\)",
-        ),
-        Wrong("float64 buffer", split_float64, "float64", "float64"),
-        Wrong("heads reversed", lambda x, h: split_right(x, h)[..., ::-1, :, :], None),
-    ],
-    check_merge_heads: [
-        Wrong(
-            "reversed",
-            lambda x: merge_right(x[..., ::-1, :, :]),
-            "reversed-heads",
-            "wrong order",
-        ),
-        Wrong(
-            "no transpose",
-            lambda x: x.reshape(*x.shape[:-3], x.shape[-2], -1),
-            "no-transpose",
-            "Swap the H and T",
-        ),
-        Wrong(
-            "interleaved",
-            lambda x: np.moveaxis(x, -3, -1).reshape(*x.shape[:-3], x.shape[-2], -1),
-            "interleaved",
-            "interleaved",
-        ),
-        Wrong("2-D only", merge_2d, "ignores-batch", "leading axes"),
-        Wrong("summed", lambda x: x.sum(axis=-3), "summed", "concatenates"),
-        Wrong(
-            "float64", lambda x: merge_right(x).astype(np.float64), "float64", "float64"
-        ),
-        Wrong("tokens reversed", lambda x: merge_right(x)[..., ::-1, :], None),
-    ],
     check_multi_head_attention: [
+        Wrong(
+            "split reshaped straight to (H, T, D)",
+            mha_leaky,
+            "split-reshape-only",
+            "straight to \\(H, T, D\\)",
+        ),
         Wrong("no projection", mha_with(proj=False), "no-projection", "c_proj"),
         Wrong("no proj bias", mha_with(proj_bias=False), "no-proj-bias", "bias"),
         Wrong("sqrt(C)", mha_with(scale_c=True), "scaled-by-c", "sqrt\\(C\\)"),
@@ -207,46 +229,113 @@ CATALOGUE = {
         Wrong("k | q | v", mha_with(order=(1, 0, 2)), "qkv-order", "q \\| k \\| v"),
         Wrong("v | k | q", mha_with(order=(2, 1, 0)), None),
     ],
-    check_project_heads: [
+    check_attention_by_hand: [
+        Wrong("D = C", answers(D=128), "d-is-c", "D = C / H"),
+        Wrong("qkv only C wide", answers(qkv=(256, 128)), "qkv-width-c", "3C"),
+        Wrong("qkv transposed", answers(qkv=(384, 256)), "transposed", "\\(in, out\\)"),
         Wrong(
-            "bias per head",
-            project_with(bias_times=lambda H: H),
-            "bias-per-head",
-            "once per head",
+            "heads not transposed",
+            answers(q_heads=(256, 4, 32)),
+            "no-transpose",
+            "swap",
         ),
-        Wrong("no bias", project_with(bias_times=lambda H: 0), "no-bias", "has a bias"),
-        Wrong("columns", project_with(rows=False), "columns-not-rows", "rows"),
-        Wrong("reversed", project_with(order=-1), "reversed-heads", "wrong order"),
+        Wrong("scores of one head", answers(scores=(256, 256)), "one-head-scores", "H"),
+        Wrong("scores D x D", answers(scores=(4, 32, 32)), "d-by-d", "q @ k\\^T"),
+        Wrong("c_attn without bias", answers(c_attn_params=49_152), "no-bias", "bias"),
+        Wrong("c_attn bias C", answers(c_attn_params=49_280), "bias-c", "3C long"),
         Wrong(
-            "merged only",
-            lambda heads, c_proj: merge_heads(heads),
-            "no-projection",
-            "multiply",
+            "c_attn per head", answers(c_attn_params=12_384), "per-head", "count them"
         ),
         Wrong(
-            "W transposed",
-            project_with(transposed=True),
+            "c_proj without bias",
+            answers(c_proj_params=16_384),
+            "no-proj-bias",
+            "bias",
+        ),
+        Wrong(
+            "c_proj per head", answers(c_proj_params=4_128), "per-head", "count them"
+        ),
+        Wrong("c_proj off by 2", answers(c_proj_params=16_510), None),
+        Wrong(
+            "a list, not a dict",
+            lambda: list(RIGHT.values()),
+            "wrong-kind",
+            "dict with the keys",
+        ),
+    ],
+    check_without_head: [
+        Wrong(
+            "bias removed",
+            lambda *a: without_by_subtraction(*a) - a[1]["bias"],
+            "bias-removed",
+            "bias",
+        ),  # fmt: skip
+        Wrong(
+            "only the head's term",
+            lambda heads, c_proj, h: (
+                heads[h] @ c_proj["weight"][h * heads.shape[-1] :][: heads.shape[-1]]
+            ),
+            "head-term-only",
+            "what the head writes",
+        ),
+        Wrong(
+            "columns of W_O",
+            lambda heads, c_proj, h: (
+                merge_heads(heads) @ c_proj["weight"]
+                + c_proj["bias"]
+                - heads[h]
+                @ c_proj["weight"][:, h * heads.shape[-1] : (h + 1) * heads.shape[-1]].T
+            ),
             "columns-not-rows",
-            "transpose",
+            "rows",
         ),
+        Wrong("next head removed", without_rows_of_next, "off-by-one", "count from 0"),
+        Wrong("token h zeroed", without_token, "token-not-head", "head axis"),
         Wrong(
-            "bias / H",
-            lambda heads, c_proj: project_with(bias_times=lambda H: 1 / H)(
-                heads, c_proj
+            "nothing removed",
+            lambda heads, c_proj, h: (
+                merge_heads(heads) @ c_proj["weight"] + c_proj["bias"]
+            ),
+            "nothing-removed",
+            "still in it",
+        ),
+        Wrong("zeroed in place", without_in_place, "mutates-input", "in place"),
+        Wrong("float64", without_float64, "float64", "float64"),
+        Wrong(
+            "half of the head removed",
+            lambda heads, c_proj, h: (
+                without_by_subtraction(heads * 1, c_proj, h)
+                + 0.5
+                * (
+                    heads[h]
+                    @ c_proj["weight"][h * heads.shape[-1] :][: heads.shape[-1]]
+                )
             ),
             None,
         ),
     ],
+    check_layer_ablation: [
+        Wrong("losses, not rises", rises_with(raw=True), "loss-not-rise", "rise"),
+        Wrong("head 0 only", rises_with(which="head0"), "one-head", "keep\\[l\\]"),
+        Wrong("mask inverted", rises_with(which="others"), "mask-inverted", "True"),
+        Wrong("targets not shifted", rises_with(shift=0), "no-shift", "shifted"),
+        Wrong("bits", rises_with(unit=np.log(2)), "bits", "nats"),
+        Wrong("mean-ablated", rises_with(mean=True), "mean-ablation", "zero-ablates"),
+        Wrong("ratio", rises_with(ratio=True), "ratio", "difference"),
+        Wrong("layers 0..l", rises_with(which="upto"), "cumulative", "one layer"),
+        Wrong("fall, not rise", rises_with(sign=-1), None),
+        Wrong("last head only", rises_with(which="last-head"), None),
+    ],
 }
 
 EQUIVALENT = {
-    check_split_heads: [split_right, split_stack],
-    check_merge_heads: [merge_right, merge_concat],
     check_multi_head_attention: [mha_with(), mha_loop],
-    check_project_heads: [
-        project_with(),
-        lambda heads, c_proj: merge_right(heads) @ c_proj["weight"] + c_proj["bias"],
+    check_attention_by_hand: [
+        answers(),
+        answers(qkv=[256, 384], q_heads=np.array([4, 256, 32]), c_proj_params=16512.0),
     ],
+    check_without_head: [without_by_subtraction, without_by_sum],
+    check_layer_ablation: [rises_with(), rises_library],
 }
 
 

@@ -1,20 +1,41 @@
-"""Checkers for chapter 05's exercises: split heads, merge heads, multi-head
-attention (one head included) and the output projection as a sum over heads."""
+"""Checkers for chapter 05's exercises: a multi-head attention with a planted bug
+to fix, the shapes and parameters of the Shakespeare model's attention by hand, a
+layer's output with one head removed, and layer ablation on the Shakespeare model.
+
+`compare_answers` also serves the by-hand exercises of other chapters: it compares a
+dict of numbers worked out on paper with the computed truth, names the typical
+mistake, and never prints the right answer.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
 import numpy as np
 
+from .. import interpretability as interp
 from .. import multihead as lib
 from ..attention import attention
 from ..linear import linear
-from ._core import Case, Mistake, run_checks
+from ._core import (
+    _FORBIDDEN,
+    _REGISTRY,
+    Case,
+    CheckFailure,
+    Mistake,
+    require_callable,
+    run_checks,
+)
 
 __all__ = [
-    "check_split_heads",
-    "check_merge_heads",
+    "Answer",
+    "compare_answers",
     "check_multi_head_attention",
-    "check_project_heads",
+    "check_attention_by_hand",
+    "check_without_head",
+    "check_layer_ablation",
 ]
 
 
@@ -38,161 +59,110 @@ def _attn_params(rng: np.random.Generator, c: int) -> dict:
     }
 
 
-# ------------------------------------------------------------------ split heads
+# ------------------------------------------------------------ answers by hand
 
 
-def _split_no_transpose(x, n_head):
-    *lead, t, c = np.shape(x)
-    return np.reshape(x, (*lead, t, n_head, c // n_head))  # (..., T, H, D)
+@dataclass
+class Answer:
+    """One entry of a by-hand answer: its key, the question, the truth, and the
+    typical wrong values as (value, mistake id, hint)."""
+
+    key: str
+    question: str
+    truth: Any
+    wrong: Sequence[tuple[Any, str, str]] = field(default_factory=tuple)
+    tol: float = 0.0  # absolute tolerance for numbers; shapes compare exactly
 
 
-def _split_reshape_only(x, n_head):
-    *lead, t, c = np.shape(x)
-    return np.reshape(x, (*lead, n_head, t, c // n_head))  # wrong: no transpose
+def _agrees(value: Any, want: Any, tol: float) -> bool:
+    if isinstance(want, tuple):
+        try:
+            return tuple(int(v) for v in value) == want
+        except (TypeError, ValueError):
+            return False
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        return False
+    try:
+        return abs(float(value) - float(want)) <= tol
+    except (TypeError, ValueError):
+        return False
 
 
-def _split_interleaved(x, n_head):
-    *lead, t, c = np.shape(x)
-    y = np.reshape(x, (*lead, t, c // n_head, n_head))  # (..., T, D, H)
-    return np.moveaxis(y, -1, -3)  # (..., T, D, H) -> (..., H, T, D)
+def _shown(value: Any) -> str:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    return repr(value)
 
 
-_BATCH_SPLIT = "batch of 2, T = 3, C = 6, H = 2"
-_BATCH_MERGE = "batch of 2, H = 2, T = 3, D = 3"
+def compare_answers(
+    name: str, candidate: Callable[[], dict], answers: Sequence[Answer]
+) -> None:
+    """Compare the dict `candidate()` returns with the truth, key by key.
 
-
-def check_split_heads(candidate) -> None:
-    """Check `candidate(x, n_head)`: (..., T, C) -> (..., H, T, D)."""
-    rng = np.random.default_rng(0)
-    cases = [
-        Case("T = 5, C = 12, H = 3", (_normal(rng, (5, 12)), 3)),
-        Case("T = 4, C = 8, H = 4", (_normal(rng, (4, 8)), 4)),
-        Case(_BATCH_SPLIT, (_normal(rng, (2, 3, 6)), 2)),
-        Case("one head (H = 1)", (_normal(rng, (4, 6)), 1)),
-        Case("one token (T = 1)", (_normal(rng, (1, 12)), 4)),
-    ]
-    mistakes = [
-        Mistake(
-            "The head axis must come before the token axis: after reshaping to "
-            "(T, H, D), swap the T and H axes (np.swapaxes(y, -3, -2)) to get "
-            "(H, T, D).",
-            _split_no_transpose,
-            id="no-transpose",
-        ),
-        Mistake(
-            "Reshaping straight to (H, T, D) mixes tokens and heads: reshape to "
-            "(T, H, D) first, then swap the T and H axes.",
-            _split_reshape_only,
-            id="reshape-only",
-        ),
-        Mistake(
-            "Head h owns the contiguous columns h*D:(h+1)*D, not every H-th column: "
-            "reshape to (T, H, D), not (T, D, H).",
-            _split_interleaved,
-            id="interleaved",
-        ),
-    ]
-    mistakes += [
-        Mistake(
-            "Keep the leading axes: split only the last one, "
-            "x.reshape(*x.shape[:-1], H, D), so that a batch (B, T, C) works too.",
-            raises=(ValueError, TypeError, IndexError),
-            on=(_BATCH_SPLIT,),
-            id="ignores-batch",
-        ),
-        Mistake(
-            "The axes came out as (H, D, T): after reshaping to (T, H, D), move "
-            "only T and H, np.swapaxes(y, -3, -2), to get (H, T, D).",
-            lambda x, h: np.moveaxis(_split_no_transpose(x, h), -3, -1),
-            id="hdt-order",
-        ),
-    ]
-    run_checks(
-        "check_split_heads",
-        candidate,
-        lib.split_heads,
-        cases,
-        mistakes,
-        forbid=[lib.split_heads],
-        keep_float32=True,
-    )
-
-
-# ------------------------------------------------------------------ merge heads
-
-
-def _merge_no_transpose(x):
-    *lead, h, t, d = np.shape(x)
-    return np.reshape(x, (*lead, t, h * d))  # wrong: no transpose
-
-
-def _merge_interleaved(x):
-    *lead, h, t, d = np.shape(x)
-    y = np.moveaxis(x, -3, -1)  # (..., H, T, D) -> (..., T, D, H)
-    return np.reshape(y, (*lead, t, h * d))
-
-
-def _merge_reversed(x):
-    return lib.merge_heads(np.flip(x, axis=-3))
-
-
-def check_merge_heads(candidate) -> None:
-    """Check `candidate(x)`: (..., H, T, D) -> (..., T, H*D), head 0 first."""
-    rng = np.random.default_rng(1)
-    cases = [
-        Case("H = 3, T = 5, D = 4", (_normal(rng, (3, 5, 4)),)),
-        Case("H = 4, T = 4, D = 2", (_normal(rng, (4, 4, 2)),)),
-        Case(_BATCH_MERGE, (_normal(rng, (2, 2, 3, 3)),)),
-        Case("one head (H = 1)", (_normal(rng, (1, 4, 6)),)),
-        Case("one token (T = 1)", (_normal(rng, (3, 1, 4)),)),
-    ]
-    mistakes = [
-        Mistake(
-            "Heads merged in the wrong order: concatenate head 0's D columns, then "
-            "head 1's, and so on (the inverse of split_heads).",
-            _merge_reversed,
-            id="reversed-heads",
-        ),
-        Mistake(
-            "Swap the H and T axes back first, (H, T, D) -> (T, H, D), then reshape "
-            "to (T, H*D); reshaping (H, T, D) directly mixes tokens from different "
-            "rows.",
-            _merge_no_transpose,
-            id="no-transpose",
-        ),
-        Mistake(
-            "Heads merged in the wrong order: the columns came out interleaved "
-            "(one from each head in turn). Move the head axis to just before D, "
-            "(T, H, D), so each head's D columns stay together.",
-            _merge_interleaved,
-            id="interleaved",
-        ),
-    ]
-    mistakes += [
-        Mistake(
-            "Keep the leading axes: merge only the last three, "
-            "reshape(*x.shape[:-3], T, H * D), so that a batch (B, H, T, D) works "
-            "too.",
-            raises=(ValueError, TypeError, IndexError),
-            on=(_BATCH_MERGE,),
-            id="ignores-batch",
-        ),
-        Mistake(
-            "The heads were added up: merging *concatenates* them, head 0's D "
-            "columns, then head 1's, giving (T, H*D).",
-            lambda x: np.sum(x, axis=-3),
-            id="summed",
-        ),
-    ]
-    run_checks(
-        "check_merge_heads",
-        candidate,
-        lib.merge_heads,
-        cases,
-        mistakes,
-        forbid=[lib.merge_heads],
-        keep_float32=True,
-    )
+    The learner's function takes no arguments and returns the numbers worked out
+    on paper. A wrong entry that matches a typical mistake gets its hint; any
+    other wrong entry says so without showing the right value, so the learner
+    can try again. Success prints one line.
+    """
+    require_callable(name, candidate)
+    seen: dict[str, str] = {}
+    for answer in answers:
+        for _, mistake_id, hint in answer.wrong:
+            seen.setdefault(mistake_id, hint)
+    _REGISTRY[name] = list(seen.items())
+    _FORBIDDEN[name] = []
+    try:
+        got = candidate()
+    except NotImplementedError:
+        print(
+            f"{name}: not implemented yet. Replace the "
+            "`raise NotImplementedError(...)` line in your function with your "
+            "answers, then run this cell again."
+        )
+        return
+    if got is None:
+        raise CheckFailure(
+            f"{name}: your function returned None.\nHint: Did you forget the "
+            "`return` statement?",
+            checker=name,
+            mistake="no-return",
+            hint="Did you forget the `return` statement?",
+        )
+    keys = [a.key for a in answers]
+    if not isinstance(got, dict) or any(k not in got for k in keys):
+        hint = "Return a dict with the keys " + ", ".join(map(repr, keys)) + "."
+        raise CheckFailure(
+            f"{name}: expected a dict with {len(keys)} keys, got "
+            f"{type(got).__name__} {sorted(got) if isinstance(got, dict) else ''}."
+            f"\nHint: {hint}",
+            checker=name,
+            mistake="wrong-kind",
+            hint=hint,
+        )
+    for answer in answers:
+        value = got[answer.key]
+        if _agrees(value, answer.truth, answer.tol):
+            continue
+        for wrong, mistake_id, hint in answer.wrong:
+            if _agrees(value, wrong, answer.tol):
+                raise CheckFailure(
+                    f"{name} [{answer.key}]: {_shown(value)} is not right.\n"
+                    f"Hint: {hint}",
+                    checker=name,
+                    case=answer.key,
+                    mistake=mistake_id,
+                    hint=hint,
+                )
+        raise CheckFailure(
+            f"{name} [{answer.key}]: got {_shown(value)}, not the expected value "
+            "(it is not shown, so that you can work it out again).\n"
+            f"Input: {answer.question}",
+            checker=name,
+            case=answer.key,
+        )
+    print(f"{name}: all {len(answers)} answers right.")
 
 
 # ------------------------------------------------------------ multi-head attention
@@ -238,6 +208,17 @@ def _mha_heads_as_tokens(x, p, n_head):
     return linear(np.reshape(out, (t, c)), p["c_proj"])
 
 
+def _mha_split_reshape_only(x, p, n_head):
+    """The planted bug of ex-05-leaky-heads: (T, C) read straight as (H, T, D)."""
+    t, c = x.shape[-2:]
+    qkv = linear(x, p["c_attn"])
+    q, k, v = (
+        np.reshape(qkv[..., i * c : (i + 1) * c], (n_head, t, c // n_head))
+        for i in range(3)
+    )
+    return linear(lib.merge_heads(attention(q, k, v, causal=True)), p["c_proj"])
+
+
 def _mha_no_qkv_bias(x, p, n_head):
     q = {"c_attn": {"weight": p["c_attn"]["weight"]}, "c_proj": p["c_proj"]}
     return lib.multi_head_attention(x, q, n_head)
@@ -271,6 +252,15 @@ def check_multi_head_attention(candidate) -> None:
     ]:
         cases.append(Case(label, (_normal(rng, (t, c)), _attn_params(rng, c), h)))
     mistakes = [
+        Mistake(
+            "q, k and v were reshaped straight to (H, T, D): a reshape keeps the "
+            "order of the numbers, so 'head 0' gets whole rows of the first tokens "
+            "and a later token's numbers end up at an earlier position, where the "
+            "causal mask no longer hides them. Reshape to (T, H, D), then swap the "
+            "T and H axes.",
+            _mha_split_reshape_only,
+            id="split-reshape-only",
+        ),
         Mistake(
             "You returned the concatenated heads: apply the output projection "
             "c_proj (weight and bias) after merging them.",
@@ -332,91 +322,330 @@ def check_multi_head_attention(candidate) -> None:
     )
 
 
-# ---------------------------------------------------------- output projection
+# --------------------------------------------------- attention shapes by hand
 
 
-def _project_reference(heads, c_proj):
-    return linear(lib.merge_heads(heads), c_proj)
+def check_attention_by_hand(candidate) -> None:
+    """Check `candidate()`: shapes and parameter counts of one attention layer of
+    the Shakespeare model, on one window of T = block_size characters."""
+    from ..shakespeare import load_model
+
+    cfg, params, _ = load_model()
+    t, c, h = cfg.block_size, cfg.n_embd, cfg.n_head
+    d = c // h
+    attn = params["h"][0]["attn"]
+    c_attn = attn["c_attn"]["weight"].size + attn["c_attn"]["bias"].size
+    c_proj = attn["c_proj"]["weight"].size + attn["c_proj"]["bias"].size
+    per_head = "An attention layer's matrices are shared by all heads: count them once."
+    answers = [
+        Answer(
+            "D",
+            f"head size D for C = {c}, H = {h}",
+            d,
+            [(c, "d-is-c", "Each head gets D = C / H columns, not all C.")],
+        ),
+        Answer(
+            "qkv",
+            f"shape of x @ c_attn.weight + bias for x of shape (T, C) = ({t}, {c})",
+            (t, 3 * c),
+            [
+                ((t, c), "qkv-width-c", "c_attn makes q, k and v at once: 3C wide."),
+                (
+                    (3 * c, t),
+                    "transposed",
+                    "Weights are stored (in, out): "
+                    "(T, C) @ (C, 3C) gives (T, 3C), tokens stay on the rows.",
+                ),
+            ],
+        ),
+        Answer(
+            "q_heads",
+            "shape of the queries after split_heads",
+            (h, t, d),
+            [
+                (
+                    (t, h, d),
+                    "no-transpose",
+                    "After the reshape to (T, H, D), swap "
+                    "the T and H axes: split_heads gives (H, T, D).",
+                ),
+                ((h, t, c), "d-is-c", "Each head gets D = C / H columns, not all C."),
+            ],
+        ),
+        Answer(
+            "scores",
+            "shape of the attention scores of all heads",
+            (h, t, t),
+            [
+                (
+                    (t, t),
+                    "one-head-scores",
+                    "Every head has its own (T, T) scores: (H, T, T).",
+                ),
+                (
+                    (h, d, d),
+                    "d-by-d",
+                    "Scores compare tokens with tokens, "
+                    "q @ k^T: (T, D) @ (D, T) gives (T, T) per head.",
+                ),
+            ],
+        ),
+        Answer(
+            "c_attn_params",
+            f"numbers in c_attn (weight and bias) for C = {c}",
+            c_attn,
+            [
+                (3 * c * c, "no-bias", "c_attn has a bias of 3C numbers too."),
+                (
+                    3 * c * c + c,
+                    "bias-c",
+                    "c_attn's bias is 3C long, one per "
+                    "output column (q, k and v), not C.",
+                ),
+                (c_attn // h, "per-head", per_head),
+                (
+                    c * c + c,
+                    "one-third",
+                    "c_attn holds W_Q, W_K and W_V side by side: (C, 3C), not (C, C).",
+                ),
+            ],
+        ),
+        Answer(
+            "c_proj_params",
+            f"numbers in c_proj (weight and bias) for C = {c}",
+            c_proj,
+            [
+                (c * c, "no-proj-bias", "c_proj has a bias of C numbers too."),
+                (c_proj // h, "per-head", per_head),
+                (h * c * c + c, "per-head", per_head),
+                (
+                    3 * c * c + 3 * c,
+                    "proj-is-3c",
+                    "c_proj maps the merged heads "
+                    "(C wide) back to C: (C, C) plus a bias of C.",
+                ),
+            ],
+        ),
+    ]
+    compare_answers("check_attention_by_hand", candidate, answers)
 
 
-def _project_bias_per_head(heads, c_proj):
-    return _project_reference(heads, c_proj) + (heads.shape[-3] - 1) * c_proj["bias"]
+# ------------------------------------------------- a layer without one head
 
 
-def _project_no_bias(heads, c_proj):
-    return lib.merge_heads(heads) @ c_proj["weight"]
+def _without_reference(heads, c_proj, h):
+    kept = np.array(heads, copy=True)
+    kept[..., h, :, :] = 0
+    return linear(lib.merge_heads(kept), c_proj)
 
 
-def _project_columns(heads, c_proj):
-    """Head h's block taken from columns h*D:(h+1)*D instead of rows."""
-    h, d = heads.shape[-3], heads.shape[-1]
-    w = c_proj["weight"]
-    total = sum(heads[..., i, :, :] @ w[:, i * d : (i + 1) * d].T for i in range(h))
-    return total + c_proj["bias"]
+def _head_term(heads, c_proj, h):
+    d = heads.shape[-1]
+    return heads[..., h, :, :] @ c_proj["weight"][h * d : (h + 1) * d]
 
 
-def _project_reversed(heads, c_proj):
-    return _project_reference(np.flip(heads, axis=-3), c_proj)
+def _without_minus_bias(heads, c_proj, h):
+    return _without_reference(heads, c_proj, h) - c_proj["bias"]
 
 
-def check_project_heads(candidate) -> None:
-    """Check `candidate(heads, c_proj)`: (H, T, D) -> (T, C), the output projection.
+def _without_columns(heads, c_proj, h):
+    d = heads.shape[-1]
+    full = linear(lib.merge_heads(heads), c_proj)
+    return full - heads[..., h, :, :] @ c_proj["weight"][:, h * d : (h + 1) * d].T
 
-    The reference is merge-then-project; a sum over heads of each head's own block
-    of c_proj's rows gives the same answer.
-    """
-    rng = np.random.default_rng(3)
+
+def _without_next_head(heads, c_proj, h):
+    return _without_reference(heads, c_proj, (h + 1) % heads.shape[-3])
+
+
+def _without_token(heads, c_proj, h):
+    """Zeroed the h-th token of every head instead of head h."""
+    kept = np.array(heads, copy=True)
+    kept[..., :, h, :] = 0
+    return linear(lib.merge_heads(kept), c_proj)
+
+
+def check_without_head(candidate) -> None:
+    """Check `candidate(heads, c_proj, h)`: (H, T, D) -> (T, C), the attention
+    output with head h zero-ablated, the other heads and the bias kept."""
+    rng = np.random.default_rng(4)
     cases = []
-    for label, h, t, d in [
-        ("H = 3, T = 5, D = 4", 3, 5, 4),
-        ("H = 2, T = 3, D = 6", 2, 3, 6),
-        ("one head (H = 1)", 1, 4, 5),
-        ("one token (T = 1), H = 4, D = 2", 4, 1, 2),
+    for label, n_head, t, d, h in [
+        ("H = 3, T = 5, D = 4, remove head 1", 3, 5, 4, 1),
+        ("H = 4, T = 6, D = 2, remove head 0", 4, 6, 2, 0),
+        ("H = 2, T = 3, D = 6, remove the last head", 2, 3, 6, 1),
+        ("one head (H = 1): only the bias is left", 1, 4, 5, 0),
+        ("one token (T = 1), H = 4, D = 3, remove head 2", 4, 1, 3, 2),
     ]:
-        c = h * d
+        c = n_head * d
         proj = {
             "weight": _normal(rng, (c, c), 1 / np.sqrt(c)),
             "bias": _normal(rng, (c,), 0.5),
         }
-        cases.append(Case(label, (_normal(rng, (h, t, d)), proj)))
+        cases.append(Case(label, (_normal(rng, (n_head, t, d)), proj, h)))
     mistakes = [
         Mistake(
-            "The bias was added once per head: add b once, after summing the heads.",
-            _project_bias_per_head,
-            id="bias-per-head",
+            "The bias was removed too. Ablating a head zeroes only its output; "
+            "the layer's bias is added once, whatever the heads write.",
+            _without_minus_bias,
+            id="bias-removed",
         ),
         Mistake(
-            "The output projection has a bias: add c_proj['bias'] (once).",
-            _project_no_bias,
-            id="no-bias",
+            "You returned head h's own term, o_h @ W_O[hD:(h+1)D]: that is what "
+            "the head writes. The layer without it is the full output minus that "
+            "term.",
+            _head_term,
+            id="head-term-only",
         ),
         Mistake(
-            "Head h's block of c_proj is its *rows* h*D:(h+1)*D (weights are stored "
-            "(in, out), and the concatenated input has head h in columns "
-            "h*D:(h+1)*D), not its columns (nor the rows of its transpose).",
-            _project_columns,
+            "Head h's block of c_proj is its *rows* h*D:(h+1)*D (weights are "
+            "stored (in, out)), not its columns.",
+            _without_columns,
             id="columns-not-rows",
         ),
         Mistake(
-            "Heads merged in the wrong order: head h goes with rows h*D:(h+1)*D "
-            "of the weight, head 0 first.",
-            _project_reversed,
-            id="reversed-heads",
+            "The wrong head was removed (the next one): heads count from 0, head h "
+            "is heads[h].",
+            _without_next_head,
+            id="off-by-one",
         ),
         Mistake(
-            "You returned the concatenated heads: multiply by c_proj's weight and "
-            "add its bias.",
-            lambda heads, c_proj: lib.merge_heads(heads),
-            id="no-projection",
+            "You zeroed token h of every head, heads[:, h]: the head axis is the "
+            "first one, heads[h].",
+            _without_token,
+            id="token-not-head",
+        ),
+        Mistake(
+            "You returned the full output: head h is still in it.",
+            lambda heads, c_proj, h: linear(lib.merge_heads(heads), c_proj),
+            id="nothing-removed",
         ),
     ]
     run_checks(
-        "check_project_heads",
+        "check_without_head",
         candidate,
-        _project_reference,
+        _without_reference,
         cases,
         mistakes,
         rtol=1e-4,
         atol=1e-5,
         keep_float32=True,
+    )
+
+
+# ------------------------------------------------------- layer ablation
+
+
+def _loss(params, windows, cfg, keep, *, shift=1, means=None):
+    x = windows[:, :-1]
+    y = windows[:, 1:] if shift else windows[:, :-1]
+    logits = interp.forward_with_heads(params, x, cfg, keep, means=means)
+    return float(interp.next_token_scores(logits[None], y)[0][0])
+
+
+def _rises(params, windows, cfg, *, which="layer", shift=1, mean=False,
+           relative=False, raw=False, bits=False):  # fmt: skip
+    windows = np.asarray(windows)
+    L, H = cfg.n_layer, cfg.n_head
+    every = np.ones((L, H), dtype=bool)
+    means = interp.head_means(params, windows[:, :-1], cfg) if mean else None
+    base = _loss(params, windows, cfg, every, shift=shift)
+    out = []
+    for layer in range(L):
+        keep = every.copy()
+        if which == "layer":
+            keep[layer] = False
+        elif which == "head0":
+            keep[layer, 0] = False
+        elif which == "others":
+            keep[:] = False
+            keep[layer] = True
+        elif which == "upto":
+            keep[: layer + 1] = False
+        loss = _loss(params, windows, cfg, keep, shift=shift, means=means)
+        if raw:
+            out.append(loss)
+        elif relative:
+            out.append(loss / base)
+        else:
+            out.append(loss - base)
+    out = np.array(out)
+    return out / np.log(2) if bits else out
+
+
+def _layer_rises(params, windows, cfg):
+    return _rises(params, windows, cfg)
+
+
+def check_layer_ablation(candidate) -> None:
+    """Check `candidate(params, windows, cfg)`: windows (B, T + 1) -> (L,), the rise
+    of the held-out loss (nats per character) when every head of layer l is
+    zero-ablated, on the Shakespeare model."""
+    from ..shakespeare import held_out_text, load_model
+
+    cfg, params, chars = load_model()
+    held = np.array(chars.encode(held_out_text()), dtype=np.int64)
+    cases = []
+    for label, n, t in [("4 held-out windows of 64 characters", 4, 64),
+                        ("2 held-out windows of 32 characters", 2, 32)]:  # fmt: skip
+        starts = np.linspace(0, held.size - t - 2, n).astype(int)
+        windows = np.stack([held[s : s + t + 1] for s in starts])
+        cases.append(Case(label, (params, windows, cfg)))
+    mistakes = [
+        Mistake(
+            "These are the losses with each layer removed; the exercise asks for "
+            "the rise, loss without the layer minus the loss with every head.",
+            lambda p, w, c: _rises(p, w, c, raw=True),
+            id="loss-not-rise",
+        ),
+        Mistake(
+            "Only one head per layer was removed (head 0). Set the whole row "
+            "keep[l] = False to remove all heads of layer l.",
+            lambda p, w, c: _rises(p, w, c, which="head0"),
+            id="one-head",
+        ),
+        Mistake(
+            "The mask is inverted: True keeps a head. You kept layer l and removed "
+            "every other layer's heads.",
+            lambda p, w, c: _rises(p, w, c, which="others"),
+            id="mask-inverted",
+        ),
+        Mistake(
+            "The targets are not shifted: position t is scored on token t + 1, "
+            "so the model reads windows[:, :-1] and is scored on windows[:, 1:].",
+            lambda p, w, c: _rises(p, w, c, shift=0),
+            id="no-shift",
+        ),
+        Mistake(
+            "That is mean-ablation (each head replaced by its average output); "
+            "this exercise zero-ablates: the head writes nothing.",
+            lambda p, w, c: _rises(p, w, c, mean=True),
+            id="mean-ablation",
+        ),
+        Mistake(
+            "The losses are in bits (log base 2); the book measures nats "
+            "(natural log), as next_token_scores does.",
+            lambda p, w, c: _rises(p, w, c, bits=True),
+            id="bits",
+        ),
+        Mistake(
+            "That is a ratio, loss without / loss with; the rise is the difference.",
+            lambda p, w, c: _rises(p, w, c, relative=True),
+            id="ratio",
+        ),
+        Mistake(
+            "Layers 0..l were all removed at once; remove one layer at a time, "
+            "the others kept.",
+            lambda p, w, c: _rises(p, w, c, which="upto"),
+            id="cumulative",
+        ),
+    ]
+    run_checks(
+        "check_layer_ablation",
+        candidate,
+        _layer_rises,
+        cases,
+        mistakes,
+        rtol=1e-3,
+        atol=1e-4,
     )
