@@ -1,8 +1,9 @@
 """Chapter 01: realistic wrong answers for each checker, and equivalent right ones."""
 
+import codecs
+import functools
 from collections import Counter
 
-import numpy as np
 import pytest
 import regex
 from _catalogue import (
@@ -15,119 +16,178 @@ from _catalogue import (
 )
 
 from nanogpt_lib.checks.tokenizer import (
-    check_count_pairs,
-    check_encode,
-    check_merge_pair,
+    check_first_two_merges,
     check_split,
+    check_stream_decode,
+    check_token_counts,
     check_train,
 )
-from nanogpt_lib.tokenizer import GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN
+from nanogpt_lib.shakespeare import training_text
+from nanogpt_lib.tokenizer import (
+    GPT2_SPLIT_PATTERN,
+    GPT4_SPLIT_PATTERN,
+    load_cl100k,
+    train,
+)
 
-# ------------------------------------------------------------------ count pairs
-
-
-def pairs_loop(ids, start=0, stop=None, step=1, wrap=False, reverse=False, times=1):
-    ids = list(ids)
-    if wrap and len(ids) > 1:
-        ids = ids + ids[:1]
-    counts = {}
-    end = len(ids) - 1 if stop is None else stop(len(ids))
-    i = start
-    while i < end:
-        pair = (ids[i + 1], ids[i]) if reverse else (ids[i], ids[i + 1])
-        counts[pair] = counts.get(pair, 0) + times
-        i += step(ids, i) if callable(step) else step
-    return counts
+# ------------------------------------------------------------------ by hand
 
 
-def non_overlapping(ids):
-    return pairs_loop(ids, step=lambda ids, i: 2 if ids[i] == ids[i + 1] else 1)
+def tokens(*pieces):
+    return lambda: list(pieces)
 
 
-# ------------------------------------------------------------------ merge pair
+# ------------------------------------------------------------------ debug: train
 
 
-def merge_with(skip=2, keep_last=True, first_only=False, either=False):
-    def fn(ids, pair, new_id):
-        out, i, done = [], 0, False
-        n = len(ids) if keep_last else len(ids) - 1
-        while i < n:
-            here = tuple(ids[i : i + 2])
-            hit = here == tuple(pair) or (either and here == tuple(pair)[::-1])
-            if i + 1 < len(ids) and hit and not done:
-                out.append(new_id)
-                i += skip
-                done = first_only
-            else:
-                out.append(ids[i])
-                i += 1
-        return out
-
-    return fn
-
-
-def merge_in_place(ids, pair, new_id):
-    i = 0
-    while i < len(ids) - 1:
-        if ids[i] == pair[0] and ids[i + 1] == pair[1]:
-            ids[i : i + 2] = [new_id]
-        i += 1
-    return ids
-
-
-def merge_right_to_left(ids, pair, new_id):
-    out, i = [], len(ids) - 1
-    while i >= 0:
-        if i >= 1 and (ids[i - 1], ids[i]) == tuple(pair):
+def merge_left(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
             out.append(new_id)
-            i -= 2
+            i += 2
         else:
             out.append(ids[i])
-            i -= 1
-    return out[::-1]
-
-
-def merge_tuple(ids, pair, new_id):  # equivalent: a tuple, built by slicing
-    ids, out = tuple(ids), ()
-    while ids:
-        if ids[:2] == tuple(pair):
-            out, ids = out + (new_id,), ids[2:]
-        else:
-            out, ids = out + ids[:1], ids[1:]
+            i += 1
     return out
 
 
-# ------------------------------------------------------------------ encode
+def merge_from_back(ids, pair, new_id):  # the planted bug
+    hits = [i for i in range(len(ids) - 1) if (ids[i], ids[i + 1]) == pair]
+    out = list(ids)
+    for i in reversed(hits):
+        out[i : i + 2] = [new_id]
+    return out
 
 
-def encode_with(pick=min, start=lambda text: list(text.encode("utf-8")), rounds=None):
-    def fn(text, merges):
-        ids = start(text)
-        n = 0
-        while rounds is None or n < rounds:
-            present = [p for p in zip(ids, ids[1:], strict=False) if p in merges]
-            if not present:
+def merge_no_skip(ids, pair, new_id):
+    out = []
+    for i in range(len(ids)):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+        elif not (i > 0 and (ids[i - 1], ids[i]) == pair):
+            out.append(ids[i])
+    return out
+
+
+def train_with(merge=merge_left, stop=True, pick="smallest", first=256):
+    def fn(text, n_merges):
+        ids, merges = list(text.encode("utf-8")), {}
+        for k in range(n_merges):
+            counts = Counter(zip(ids, ids[1:], strict=False))
+            if stop and not counts:
                 break
-            best = pick(present, key=lambda p: merges[p])
-            ids = merge_with()(ids, best, merges[best])
-            n += 1
-        return ids
+            if pick == "smallest":
+                best = min(counts, key=lambda p: (-counts[p], p))
+            else:
+                best = max(counts, key=counts.get)
+            merges[best] = first + k
+            ids = merge(ids, best, first + k)
+        return merges
 
     return fn
 
 
-def encode_sorted_pairs(text, merges):
-    ids = list(text.encode("utf-8"))
-    for pair in sorted(merges):
-        ids = merge_with()(ids, pair, merges[pair])
-    return ids
+def train_while(text, n_merges):  # equivalent: a while loop, a tuple of ids
+    ids, merges = tuple(text.encode()), {}
+    while len(merges) < n_merges and len(ids) > 1:
+        counts = Counter(zip(ids, ids[1:], strict=False))
+        top = max(counts.values())
+        best = min(p for p, c in counts.items() if c == top)
+        merges[best] = 256 + len(merges)
+        ids = tuple(merge_left(list(ids), best, merges[best]))
+    return merges
 
 
-def encode_in_learned_order(text, merges):  # equivalent: one pass, by new id
-    ids = np.frombuffer(text.encode("utf-8"), dtype=np.uint8).astype(int)
-    for pair, new in sorted(merges.items(), key=lambda kv: kv[1]):
-        ids = merge_with()(list(ids), pair, new)
-    return np.array(ids, dtype=np.int64)
+# ------------------------------------------------------------------ predict: counts
+
+
+@functools.cache
+def tokenizers():
+    ours = train(training_text()[:20_000], vocab_size=300)
+    return {"ours": ours, "cl100k": load_cl100k()}
+
+
+def count_with(how, keys=("ours", "cl100k")):
+    def fn(line):
+        toks = tokenizers()
+        return {
+            key: how(toks[other].encode(line), line)
+            for key, other in zip(("ours", "cl100k"), keys, strict=True)
+        }
+
+    return fn
+
+
+def check_counts(fn):
+    check_token_counts(fn, tokenizers=tokenizers())
+
+
+check_counts.__name__ = "check_token_counts"
+
+
+# ------------------------------------------------------------------ extend: stream
+
+
+def stream_buffer(ids, token_bytes):
+    pieces, pending = [], b""
+    for i in ids:
+        pending += token_bytes(i)
+        try:
+            text, pending = pending.decode("utf-8"), b""
+        except UnicodeDecodeError as err:
+            text, pending = pending[: err.start].decode("utf-8"), pending[err.start :]
+        pieces.append(text)
+    if pending:
+        pieces[-1] += pending.decode("utf-8", errors="replace")
+    return pieces
+
+
+def stream_incremental(ids, token_bytes, final=True):
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pieces = [decoder.decode(token_bytes(i)) for i in ids]
+    if pieces and final:
+        pieces[-1] += decoder.decode(b"", final=True)
+    return pieces
+
+
+def stream_lead_bytes(ids, token_bytes):  # equivalent: count continuation bytes
+    pieces, pending = [], b""
+    for i in ids:
+        pending += token_bytes(i)
+        cut = len(pending)
+        for back in range(1, min(4, len(pending)) + 1):
+            byte = pending[-back]
+            if byte >> 6 == 0b10:
+                continue
+            need = (
+                4 if byte >= 0xF0 else 3 if byte >= 0xE0 else 2 if byte >= 0xC0 else 1
+            )
+            if need > back:
+                cut = len(pending) - back
+            break
+        pieces.append(pending[:cut].decode("utf-8", errors="replace"))
+        pending = pending[cut:]
+    if pending:
+        pieces[-1] += pending.decode("utf-8", errors="replace")
+    return pieces
+
+
+def stream_alone(errors):
+    return lambda ids, tb: [tb(i).decode("utf-8", errors=errors) for i in ids]
+
+
+def stream_prefix(ids, token_bytes):
+    out, seen = [], b""
+    for i in ids:
+        seen += token_bytes(i)
+        out.append(seen.decode("utf-8", errors="replace"))
+    return out
+
+
+def stream_at_end(ids, token_bytes):
+    text = b"".join(token_bytes(i) for i in ids).decode("utf-8", errors="replace")
+    return [""] * (len(ids) - 1) + [text] if ids else []
 
 
 # ------------------------------------------------------------------ split
@@ -141,130 +201,119 @@ def split_with(pattern, prepare=lambda text: text):
 
 ANY_CASE = GPT2_SPLIT_PATTERN.replace(CONTRACTIONS, f"(?i:{CONTRACTIONS})")
 
-# ------------------------------------------------------------------ train
-
-
-def train_with(pick="smallest", stop=True, first=256, recount=True, merge=True):
-    def fn(text, n_merges):
-        ids, merges = list(text.encode("utf-8")), {}
-        counts = pairs_loop(ids)
-        ranked = sorted(counts, key=lambda p: (-counts[p], p))
-        for k in range(n_merges):
-            if recount:
-                counts = pairs_loop(ids)
-                if stop and not counts:
-                    break
-                if pick == "smallest":
-                    best = min(counts, key=lambda p: (-counts[p], p))
-                elif pick == "first":
-                    best = max(counts, key=counts.get)
-                else:
-                    best = max(counts, key=lambda p: (counts[p], p))
-            else:
-                if k >= len(ranked):
-                    break
-                best = ranked[k]
-            merges[best] = first + k
-            if merge:
-                ids = merge_with()(ids, best, first + k)
-        return merges
-
-    return fn
-
-
-def train_counter(text, n_merges):  # equivalent: Counter and a while loop
-    ids, merges = list(text.encode("utf-8")), {}
-    while len(merges) < n_merges:
-        counts = Counter(zip(ids, ids[1:], strict=False))
-        if not counts:
-            break
-        top = max(counts.values())
-        best = min(p for p, c in counts.items() if c == top)
-        merges[best] = 256 + len(merges)
-        ids = merge_tuple(ids, best, merges[best])
-    return merges
-
 
 CATALOGUE = {
-    check_count_pairs: [
-        Wrong("non-overlapping", non_overlapping, "non-overlapping", "overlapping"),
+    check_first_two_merges: [
         Wrong(
-            "presence",
-            lambda ids: {p: 1 for p in zip(ids, ids[1:], strict=False)},
-            "presence-not-count",
-            "how many times",
+            "pairs counted without overlap",
+            tokens("bo", "o "),
+            "non-overlapping-count",
+            "overlapping",
         ),
+        Wrong("counted once", tokens("oo", "bo"), "no-recount", "Recount"),
+        Wrong("largest pair on the tie", tokens("oo", "ooo"), "tie-not-smallest", "32"),
         Wrong(
-            "range(len - 2)",
-            lambda ids: pairs_loop(ids, stop=lambda n: n - 2),
-            "misses-last-pair",
-            "last pair",
+            "merged from the back",
+            tokens("oo", "oo "),
+            "merge-overlap",
+            "from the left",
         ),
+        Wrong("order reversed", tokens(" b", "oo"), "order", "order"),
         Wrong(
-            "range(1, ...)",
-            lambda ids: pairs_loop(ids, start=1),
-            "misses-first-pair",
-            "first pair",
-        ),
-        Wrong("wrap", lambda ids: pairs_loop(ids, wrap=True), "wraps-around", "wrap"),
-        Wrong(
-            "reversed",
-            lambda ids: pairs_loop(ids, reverse=True),
-            "reversed-pair",
-            "reversed",
-        ),
-        Wrong(
-            "counted twice",
-            lambda ids: pairs_loop(ids, times=2),
-            "double-count",
-            "twice",
-        ),
-        Wrong(
-            "keys as lists",
-            lambda ids: {str([a, b]): 1 for a, b in zip(ids, ids[1:], strict=False)},
+            "pairs of ids",
+            lambda: [(111, 111), (32, 98)],
             "wrong-kind",
-            "pairs",
+            "text it stands for",
         ),
-        Wrong("single ids", lambda ids: dict(Counter(ids)), "wrong-kind", "pairs"),
-        Wrong("only some positions", lambda ids: pairs_loop(ids, step=3), None),
+        Wrong("three merges", tokens("oo", " b", "oo "), "wrong-kind", "first two"),
+        Wrong("a guess", tokens("oo", "e"), None),
     ],
-    check_merge_pair: [
-        Wrong("no skip", merge_with(skip=1), "no-skip", "i \\+= 2"),
-        Wrong("drops last", merge_with(keep_last=False), "drops-last", "last id"),
+    check_train: [
         Wrong(
-            "first only", merge_with(first_only=True), "first-only", "every occurrence"
+            "as given (both bugs)",
+            train_with(merge_from_back, stop=False),
+            "merge-overlap",
+            "from the left",
+        ),  # fmt: skip
+        Wrong("overlap bug only", train_with(merge_from_back), "merge-overlap", "aaa"),
+        Wrong("no skip", train_with(merge_no_skip), "merge-overlap", "i \\+= 2"),
+        Wrong("no early stop", train_with(stop=False), "no-early-stop", "Stop early"),
+        Wrong("tie first seen", train_with(pick="first"), "tie-first-seen", "smallest"),
+        Wrong("ids from 257", train_with(first=257), "id-offset", "256"),
+        Wrong(
+            "list of pairs",
+            lambda text, n: list(train_while(text, n)),
+            "wrong-kind",
+            "dict",
         ),
-        Wrong("right to left", merge_right_to_left, "right-to-left", "left to right"),
-        Wrong("either order", merge_with(either=True), "either-order", r"\(b, a\)"),
-        Wrong("in place", merge_in_place, "mutates-input", "new list"),
-        Wrong("no return", lambda ids, pair, new_id: None, "no-return", "return"),
-        Wrong("skip 3", merge_with(skip=3), None),
+        Wrong("one merge", lambda text, n: train_while(text, 1), None),
     ],
-    check_encode: [
+    check_counts: [
         Wrong(
-            "code points",
-            encode_with(start=lambda text: [ord(c) for c in text]),
-            "code-points",
-            "UTF-8",
+            "characters",
+            count_with(lambda ids, line: len(line)),
+            "characters",
+            "characters",
+        ),  # fmt: skip
+        Wrong(
+            "bytes",
+            count_with(lambda ids, line: len(line.encode())),
+            "bytes",
+            "UTF-8 bytes",
         ),
         Wrong(
-            "sorted pairs",
-            encode_sorted_pairs,
-            "sorted-pairs",
-            "order they were learned",
-        ),
-        Wrong("one step", encode_with(rounds=1), "one-step", "until no"),
-        Wrong("max rank", encode_with(pick=max), "latest-first", "first"),
+            "words", count_with(lambda ids, line: len(line.split())), "words", "words"
+        ),  # fmt: skip
         Wrong(
-            "bytes only",
-            lambda text, merges: list(text.encode("utf-8")),
-            "no-merges",
-            "apply the merges",
+            "swapped",
+            count_with(lambda ids, line: len(ids), keys=("cl100k", "ours")),
+            "swapped",
+            "swapped",
         ),
         Wrong(
-            "a string", lambda text, merges: text, "wrong-kind", "list of integer ids"
+            "distinct ids",
+            count_with(lambda ids, line: len(set(ids))),
+            "distinct",
+            "set",
         ),
-        Wrong("two rounds", encode_with(rounds=2), None),
+        Wrong(
+            "plus one",
+            count_with(lambda ids, line: len(ids) + 1),
+            "plus-one",
+            "end-of-text",
+        ),  # fmt: skip
+        Wrong("the ids", count_with(lambda ids, line: ids), "wrong-kind", "an int"),
+        Wrong("only ours", lambda line: {"ours": 1}, "wrong-kind", "cl100k"),
+        Wrong("minus one", count_with(lambda ids, line: len(ids) - 1), None),
+    ],
+    check_stream_decode: [
+        Wrong("each alone", stream_alone("replace"), "each-token-alone", "unfinished"),
+        Wrong("ignore", stream_alone("ignore"), "ignore-drops", "ignore"),
+        Wrong(
+            "no flush",
+            lambda ids, tb: stream_incremental(ids, tb, final=False),
+            "no-flush",
+            "end in the middle",
+        ),
+        Wrong("whole prefix", stream_prefix, "whole-prefix", "new"),
+        Wrong("all at the end", stream_at_end, "all-at-end", "as soon as"),
+        Wrong(
+            "one string",
+            lambda ids, tb: "".join(stream_buffer(ids, tb)),
+            "wrong-kind",
+            "one string per id",
+        ),
+        Wrong(
+            "one step late",
+            lambda ids, tb: ([""] + stream_buffer(ids, tb)[:-1]) if ids else [],
+            "one-late",
+            "late",
+        ),
+        Wrong(
+            "one step early",
+            lambda ids, tb: (stream_buffer(ids, tb)[1:] + [""]) if ids else [],
+            None,
+        ),
     ],
     check_split: [
         Wrong(
@@ -291,35 +340,17 @@ CATALOGUE = {
         ),
         Wrong("one chunk", lambda text: [text] if text else [], None),
     ],
-    check_train: [
-        Wrong(
-            "first seen", train_with(pick="first"), "tie-first-seen", "smallest pair"
-        ),
-        Wrong("largest", train_with(pick="largest"), "tie-largest", "not the largest"),
-        Wrong("no recount", train_with(recount=False), "no-recount", "Recount"),
-        Wrong("no early stop", train_with(stop=False), "no-early-stop", "Stop early"),
-        Wrong("ids from 257", train_with(first=257), "id-offset", "256"),
-        Wrong("ids from 255", train_with(first=255), "id-offset", "256"),
-        Wrong("not merged", train_with(merge=False), "ids-not-updated", "merge_pair"),
-        Wrong(
-            "list of pairs",
-            lambda text, n: list(train_counter(text, n)),
-            "wrong-kind",
-            "dict",
-        ),
-        Wrong("one merge", lambda text, n: train_counter(text, 1), None),
-    ],
 }
 
 EQUIVALENT = {
-    check_count_pairs: [
-        pairs_loop,
-        lambda ids: Counter(zip(ids, ids[1:], strict=False)),
+    check_first_two_merges: [tokens("oo", " b"), lambda: (b"oo", b" b")],
+    check_train: [train_with(), train_while],
+    check_counts: [
+        count_with(lambda ids, line: len(ids)),
+        count_with(lambda ids, line: sum(1 for _ in ids)),
     ],
-    check_merge_pair: [merge_with(), merge_tuple],
-    check_encode: [encode_with(), encode_in_learned_order],
+    check_stream_decode: [stream_buffer, stream_incremental, stream_lead_bytes],
     check_split: [split_with(ANY_CASE), split_with("(?i)" + GPT2_SPLIT_PATTERN)],
-    check_train: [train_with(), train_counter],
 }
 
 

@@ -1,5 +1,6 @@
-"""Checkers for chapter 01's exercises: count pairs, merge a pair, encode with
-merges, a case-insensitive pre-splitter, and a small BPE trainer.
+"""Checkers for chapter 01's exercises: the first two merges by hand, a buggy BPE
+trainer to fix, token counts to predict, a streaming decoder, and a pre-splitter
+with contractions in any case.
 
 Token ids, dicts and lists of strings must match exactly, so these checkers pass a
 `normalise` function to `_core.run_checks`, which then compares with `==`.
@@ -7,44 +8,34 @@ Token ids, dicts and lists of strings must match exactly, so these checkers pass
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import codecs
+from collections.abc import Callable, Mapping
 from typing import Any
 
-import numpy as np
 import regex
 
 from .. import tokenizer as lib
-from ._core import BadReturn, Case, Mistake, run_checks
+from ._core import _REGISTRY, BadReturn, Case, Mistake, run_checks
 
 __all__ = [
-    "check_count_pairs",
-    "check_merge_pair",
-    "check_encode",
-    "check_split",
+    "check_first_two_merges",
     "check_train",
+    "check_token_counts",
+    "check_stream_decode",
+    "check_split",
     "GPT2_ANY_CASE_PATTERN",
+    "BY_HAND_TEXT",
+    "COUNT_LINE",
 ]
 
-# GPT-2's split pattern with its contractions matched in any case (exercise 4).
+# GPT-2's split pattern with its contractions matched in any case (ex-01-split).
 GPT2_ANY_CASE_PATTERN = lib.GPT2_SPLIT_PATTERN.replace(
     r"'s|'t|'re|'ve|'m|'ll|'d", r"(?i:'s|'t|'re|'ve|'m|'ll|'d)"
 )
 
-
 # ------------------------------------------------------------------------------------
 # normalisers: what a correct answer must look like
 # ------------------------------------------------------------------------------------
-
-
-def _as_ids(value: Any) -> list[int]:
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(
-        value, (list, tuple, np.ndarray)
-    ):
-        raise BadReturn(f"return a list of integer ids, got {type(value).__name__}")
-    try:
-        return [int(v) for v in value]
-    except (TypeError, ValueError):
-        raise BadReturn("return a list of integer ids, one per token") from None
 
 
 def _as_pair_dict(value: Any) -> dict[tuple[int, int], int]:
@@ -68,19 +59,69 @@ def _as_str_list(value: Any) -> list[str]:
     return list(value)
 
 
-def _random_ids(seed: int, n: int, high: int) -> list[int]:
-    rng = np.random.default_rng(seed)
-    return [int(v) for v in rng.integers(0, high, size=n)]
+def _not_implemented(name: str, call: Callable[[], Any]) -> bool:
+    """True (after saying so) if `call` is a student notebook's stub."""
+    try:
+        call()
+    except NotImplementedError:
+        print(
+            f"{name}: not implemented yet. Replace the "
+            "`raise NotImplementedError(...)` line in your function with your "
+            "code, then run this cell again."
+        )
+        return True
+    return False
 
 
-WIKI = list(b"aaabdaaabac")
+def _prediction(prediction: Any) -> Any:
+    """The learner's prediction (a value, or a function returning it); None if
+    there is none yet (a stub)."""
+    if callable(prediction):
+        try:
+            return prediction()
+        except NotImplementedError:
+            return None
+    return prediction
+
+
+def _how_far(guess: Any, truth: float) -> str:
+    try:
+        guess = float(guess)
+    except (TypeError, ValueError):
+        return f"{guess!r} is not a number (it is {truth:g})"
+    if guess == truth:
+        return f"{guess:g}, exactly right"
+    off = guess - truth
+    side = "high" if off > 0 else "low"
+    return f"{guess:g} (it is {truth:g}: {abs(off):g} too {side})"
+
 
 # ------------------------------------------------------------------------------------
-# exercise 1: count pairs
+# ex-01-by-hand: the first two merges of a tiny text
 # ------------------------------------------------------------------------------------
 
+BY_HAND_TEXT = "ooo boo oboe"
 
-def _pairs_non_overlapping(ids):
+
+def _merge_variant(ids, pair, new_id, how):
+    if how == "from-the-back":  # find every position first, replace from the end
+        hits = [i for i in range(len(ids) - 1) if (ids[i], ids[i + 1]) == pair]
+        out = list(ids)
+        for i in reversed(hits):
+            out[i : i + 2] = [new_id]
+        return out
+    if how == "no-skip":  # the second id of a merged pair is used again
+        out = []
+        for i in range(len(ids)):
+            if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+                out.append(new_id)
+            elif not (i > 0 and (ids[i - 1], ids[i]) == pair):
+                out.append(ids[i])
+        return out
+    return lib.merge_pair(ids, pair, new_id)
+
+
+def _counts_non_overlapping(ids):
     counts, i = {}, 0
     while i + 1 < len(ids):
         pair = (ids[i], ids[i + 1])
@@ -89,287 +130,371 @@ def _pairs_non_overlapping(ids):
     return counts
 
 
-def check_count_pairs(candidate) -> None:
-    """Check `candidate(ids) -> {(a, b): count}` over neighbouring ids."""
-    cases = [
-        Case('"aaabdaaabac" as bytes', (WIKI,)),
-        Case("a run [7, 7, 7, 7]", ([7, 7, 7, 7],)),
-        Case("one id", ([5],)),
-        Case("no ids", ([],)),
-        Case("ids above 255", ([256, 97, 256, 97, 300],)),
-        Case("random ids", (_random_ids(0, 60, 6),)),
-    ]
+def _two_merges(text, *, tie="smallest", count=lib.count_pairs, recount=True,
+                merge="left-to-right"):  # fmt: skip
+    """The bytes of the first two tokens BPE creates, as strings."""
+    ids = list(text.encode("utf-8"))
+    vocab = {i: bytes([i]) for i in range(256)}
+    counts = count(ids)
+    made = []
+    for k in range(2):
+        if recount:
+            counts = count(ids)
+        else:
+            counts = {p: n for p, n in counts.items() if p not in made}
+        if tie == "largest":
+            best = max(counts, key=lambda p: (counts[p], p))
+        elif tie == "first-seen":
+            best = max(counts, key=counts.get)
+        else:
+            best = min(counts, key=lambda p: (-counts[p], p))
+        made.append(best)
+        vocab[256 + k] = vocab[best[0]] + vocab[best[1]]
+        ids = _merge_variant(ids, best, 256 + k, merge)
+    return [vocab[256].decode("utf-8"), vocab[257].decode("utf-8")]
+
+
+def _as_two_tokens(value: Any) -> list[str]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise BadReturn(
+            'return a list of two strings, the text of each new token, e.g. ["ab", '
+            f'"abc"], got {type(value).__name__}'
+        )
+    if len(value) != 2:
+        raise BadReturn(f"return the first two merges, got {len(value)} items")
+    out = []
+    for v in value:
+        if isinstance(v, bytes):
+            v = v.decode("utf-8", errors="replace")
+        if not isinstance(v, str):
+            raise BadReturn(
+                "write each new token as the text it stands for, such as 'ab', "
+                f"not as {type(v).__name__} (for a pair of ids, join their texts)"
+            )
+        out.append(v)
+    return out
+
+
+def check_first_two_merges(candidate) -> None:
+    """Check `candidate() -> [token 256, token 257]` for BPE on BY_HAND_TEXT."""
+    cases = [Case(f"BPE on {BY_HAND_TEXT!r}, no pre-split")]
+
+    def with_(**kw):
+        return lambda: _two_merges(BY_HAND_TEXT, **kw)
+
     mistakes = [
         Mistake(
-            "Count overlapping pairs too: [7, 7, 7] holds the pair (7, 7) twice, at "
-            "positions 0 and 1.",
-            _pairs_non_overlapping,
-            id="non-overlapping",
+            "Count overlapping pairs: 'ooo' holds the pair 'oo' twice (positions 0 "
+            "and 1), so 'oo' occurs 3 times in all, more than any other pair.",
+            with_(count=_counts_non_overlapping),
+            id="non-overlapping-count",
         ),
         Mistake(
-            "Count how many times each pair occurs, not just whether it occurs.",
-            lambda ids: dict.fromkeys(zip(ids, ids[1:], strict=False), 1),
-            id="presence-not-count",
+            "Recount after the first merge: merging 'oo' removes pairs such as "
+            "'bo' ('boo' is now b + oo) and creates new ones such as 'oo'+'o'.",
+            with_(recount=False),
+            id="no-recount",
         ),
         Mistake(
-            "The last pair (ids[-2], ids[-1]) is missing: a list of n ids has "
-            "n - 1 pairs.",
-            lambda ids: lib.count_pairs(ids[:-1]),
-            id="misses-last-pair",
+            "After the first merge every remaining pair occurs once: a tie. Take "
+            "the smallest pair of ids, (32, 98) = ' b' (space is 32), not the "
+            "largest or the first one seen.",
+            with_(tie="largest"),
+            id="tie-not-smallest",
         ),
         Mistake(
-            "The first pair (ids[0], ids[1]) is missing: start at position 0.",
-            lambda ids: lib.count_pairs(ids[1:]),
-            id="misses-first-pair",
+            "After the first merge every remaining pair occurs once: a tie. Take "
+            "the smallest pair of ids, (32, 98) = ' b' (space is 32), not the "
+            "largest or the first one seen.",
+            with_(tie="first-seen"),
+            id="tie-not-smallest",
         ),
         Mistake(
-            "The pairs wrap around: the last id has no neighbour after it, so "
-            "(ids[-1], ids[0]) is not a pair.",
-            lambda ids: (
-                lib.count_pairs(list(ids) + list(ids[:1])) if len(ids) > 1 else {}
-            ),
-            id="wraps-around",
+            "Merge from the left and use both ids of a merged pair once: 'ooo' "
+            "becomes [oo, o], not [o, oo] or [oo, oo]. Then recount.",
+            with_(merge="from-the-back"),
+            id="merge-overlap",
         ),
         Mistake(
-            "The pairs are reversed: the key is (ids[i], ids[i + 1]), left id first.",
-            lambda ids: {(b, a): n for (a, b), n in lib.count_pairs(ids).items()},
-            id="reversed-pair",
+            "Merge from the left and use both ids of a merged pair once: 'ooo' "
+            "becomes [oo, o], not [o, oo] or [oo, oo]. Then recount.",
+            with_(merge="no-skip"),
+            id="merge-overlap",
         ),
         Mistake(
-            "Each pair is counted twice: loop over the n - 1 positions once.",
-            lambda ids: {pair: 2 * n for pair, n in lib.count_pairs(ids).items()},
-            id="double-count",
+            "Write the merges in the order BPE makes them: token 256 first.",
+            lambda: _two_merges(BY_HAND_TEXT)[::-1],
+            id="order",
         ),
     ]
     run_checks(
-        "check_count_pairs",
+        "check_first_two_merges",
         candidate,
-        lib.count_pairs,
+        lambda: _two_merges(BY_HAND_TEXT),
         cases,
         mistakes,
-        normalise=_as_pair_dict,
-        generic_hint="Pair each id with the one after it: zip(ids, ids[1:]).",
-        forbid=[lib.count_pairs],
+        normalise=_as_two_tokens,
+        generic_hint="Write the bytes as numbers (space 32, b 98, e 101, o 111), "
+        "count every neighbouring pair, merge the most frequent (smallest pair "
+        "on a tie) from the left, then count again.",
+        forbid=[lib.train],
     )
 
 
 # ------------------------------------------------------------------------------------
-# exercise 2: merge one pair
+# ex-01-predict: token counts of a line, the book's BPE against cl100k
+# ------------------------------------------------------------------------------------
+
+COUNT_LINE = "Is this a dagger which I see before me,"
+_COUNT_CASES = [
+    "O Romeo, Romeo! wherefore art thou Romeo? \u2014 Juliet",  # an em dash: 3 bytes
+    COUNT_LINE,
+    "The handle toward my hand? Come, let me clutch thee.",
+    "Wednesday 12 March 2025, 14:30",
+    "",
+]
+
+
+def _as_counts(value: Any) -> dict[str, int]:
+    if not isinstance(value, Mapping):
+        raise BadReturn(
+            'return a dict {"ours": number, "cl100k": number}, got '
+            f"{type(value).__name__}"
+        )
+    if set(value) != {"ours", "cl100k"}:
+        raise BadReturn(
+            f'the dict needs exactly the keys "ours" and "cl100k", got {sorted(value)}'
+        )
+    out = {}
+    for key, n in value.items():
+        if isinstance(n, bool) or not hasattr(n, "__index__"):
+            raise BadReturn(
+                f"{key}: return the number of tokens (an int), got {type(n).__name__}"
+            )
+        out[key] = int(n)
+    return out
+
+
+def check_token_counts(candidate, prediction=None, tokenizers=None) -> None:
+    """Check `candidate(line) -> {"ours": n, "cl100k": m}`: tokens of a line under
+    `tokenizers["ours"]` and `tokenizers["cl100k"]`; then say how far
+    `prediction` (a dict like the answer, or a function returning one) was."""
+    name = "check_token_counts"
+
+    def counts(line, how=len, swap=False):
+        out = {
+            key: how(tokenizers[key].encode(line, disallowed_special=()), line)
+            for key in ("ours", "cl100k")
+        }
+        return {"ours": out["cl100k"], "cl100k": out["ours"]} if swap else out
+
+    def each(how):
+        return lambda line: counts(line, how)
+
+    mistakes = [
+        Mistake(
+            "That is the number of characters: count the ids that encode() returns.",
+            each(lambda ids, line: len(line)),
+            id="characters",
+        ),
+        Mistake(
+            "That is the number of UTF-8 bytes, the length before any merge: "
+            "count the ids that encode() returns.",
+            each(lambda ids, line: len(line.encode("utf-8"))),
+            id="bytes",
+        ),
+        Mistake(
+            "That is the number of words: a token is often a piece of a word, and "
+            "the spaces and punctuation are tokens too. Count the ids.",
+            each(lambda ids, line: len(line.split())),
+            id="words",
+        ),
+        Mistake(
+            "The two counts are swapped: the book's 1,024-token BPE needs more "
+            "tokens than cl100k, not fewer.",
+            lambda line: counts(line, lambda ids, line: len(ids), swap=True),
+            id="swapped",
+        ),
+        Mistake(
+            "Count every token, repeats included: len(ids), not len(set(ids)).",
+            each(lambda ids, line: len(set(ids))),
+            id="distinct",
+        ),
+        Mistake(
+            "encode() adds no end-of-text token: the count is len(ids) itself.",
+            each(lambda ids, line: len(ids) + 1),
+            id="plus-one",
+        ),
+    ]
+    _REGISTRY[name] = [(m.id, m.hint) for m in mistakes]
+    if tokenizers is None:
+        if _not_implemented(name, lambda: candidate(COUNT_LINE)):
+            return
+        raise TypeError(
+            f'{name}: pass the tokenizers, tokenizers={{"ours": bpe, "cl100k": cl100k}}'
+        )
+    run_checks(
+        name,
+        candidate,
+        lambda line: counts(line, lambda ids, line: len(ids)),
+        [Case(repr(line), (line,)) for line in _COUNT_CASES],
+        mistakes,
+        normalise=_as_counts,
+    )
+    try:
+        candidate(COUNT_LINE)
+    except NotImplementedError:
+        return
+    if prediction is None:
+        return
+    guess = _prediction(prediction)
+    truth = counts(COUNT_LINE, lambda ids, line: len(ids))
+    if not isinstance(guess, Mapping):
+        print(f"No prediction to compare: the line takes {truth['ours']} tokens "
+              f"(ours) and {truth['cl100k']} (cl100k).")  # fmt: skip
+        return
+    said = "; ".join(
+        f"{key} {_how_far(guess.get(key), truth[key])}" for key in ("ours", "cl100k")
+    )
+    print(f"Your prediction: {said}.")
+
+
+# ------------------------------------------------------------------------------------
+# ex-01-stream: decode token by token, as a chat interface prints
 # ------------------------------------------------------------------------------------
 
 
-def _merge_no_skip(ids, pair, new_id):
-    out, i = [], 0
-    while i < len(ids):
-        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):
-            out.append(new_id)
-        else:
-            out.append(ids[i])
-        i += 1
+def _stream_reference(ids, token_bytes):
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pieces = [decoder.decode(token_bytes(int(i))) for i in ids]
+    if pieces:
+        pieces[-1] += decoder.decode(b"", final=True)
+    return pieces
+
+
+def _stream_alone(errors):
+    return lambda ids, tb: [tb(int(i)).decode("utf-8", errors=errors) for i in ids]
+
+
+def _stream_no_flush(ids, token_bytes):
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    return [decoder.decode(token_bytes(int(i))) for i in ids]
+
+
+def _stream_prefix(ids, token_bytes):
+    out, seen = [], b""
+    for i in ids:
+        seen += token_bytes(int(i))
+        out.append(seen.decode("utf-8", errors="replace"))
     return out
 
 
-def _merge_drop_last(ids, pair, new_id):
-    out, i = [], 0
-    while i < len(ids) - 1:
-        if (ids[i], ids[i + 1]) == tuple(pair):
-            out.append(new_id)
-            i += 2
-        else:
-            out.append(ids[i])
-            i += 1
-    return out
+def _stream_at_end(ids, token_bytes):
+    text = b"".join(token_bytes(int(i)) for i in ids).decode("utf-8", errors="replace")
+    return [""] * (len(ids) - 1) + [text] if ids else []
 
 
-def _merge_first_only(ids, pair, new_id):
-    for i in range(len(ids) - 1):
-        if (ids[i], ids[i + 1]) == tuple(pair):
-            return list(ids[:i]) + [new_id] + list(ids[i + 2 :])
-    return list(ids)
+def _stream_late(ids, token_bytes):
+    pieces = _stream_reference(ids, token_bytes)
+    return ([""] + pieces[:-1]) if pieces else []
 
 
-def _merge_right_to_left(ids, pair, new_id):
-    rev = _merge_reference_list(list(ids)[::-1], (pair[1], pair[0]), new_id)
-    return rev[::-1]
+def _as_pieces(value: Any) -> list[str]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise BadReturn(
+            f"return a list with one string per id, got {type(value).__name__}"
+        )
+    if not all(isinstance(v, str) for v in value):
+        raise BadReturn("return a list of strings (the text printed after each id)")
+    return list(value)
 
 
-def _merge_reference_list(ids, pair, new_id):
-    return lib.merge_pair(ids, pair, new_id)
+def _stream_tokenizer() -> lib.BPETokenizer:
+    text = "café crème, naïve façade 🙂🙂 €5 déjà vu 🙂 é€é€"
+    return lib.train(text, vocab_size=256 + 24, pattern=None)
 
 
-def _merge_either_order(ids, pair, new_id):
-    out, i = [], 0
-    while i < len(ids):
-        if (
-            i + 1 < len(ids)
-            and {ids[i], ids[i + 1]} == set(pair)
-            and (ids[i] != ids[i + 1] or pair[0] == pair[1])
-        ):
-            out.append(new_id)
-            i += 2
-        else:
-            out.append(ids[i])
-            i += 1
-    return out
+def check_stream_decode(candidate) -> None:
+    """Check `candidate(ids, token_bytes) -> [text printed after each id]`."""
+    tok = _stream_tokenizer()
 
+    def tb(token_id):  # a plain function: copied by reference, so never "changed"
+        return tok.token_bytes(token_id)
 
-def check_merge_pair(candidate) -> None:
-    """Check `candidate(ids, pair, new_id)`: every occurrence, left to right."""
+    def ids(text):
+        return tok.encode(text)
+
+    smile = list("🙂".encode())
+    # byte-level BPE may join the end of one character with the start of the next
+    table = [b"caf\xc3", b"\xa9\xe2", b"\x82", b"\xac!", b" \xf0\x9f", b"\x99\x82"]
+
+    def cross(token_id):
+        return table[token_id]
+
     cases = [
-        Case("aaabdaaabac, (a, a) -> 256", (WIKI, (97, 97), 256)),
-        Case("[1, 1, 1]: no overlapping merges", ([1, 1, 1], (1, 1), 9)),
-        Case("pair at the very end", ([3, 1, 2], (1, 2), 7)),
-        Case("pair absent", ([2, 1, 3], (1, 2), 7)),
-        Case("the reversed pair is not the pair", ([2, 1, 1, 2], (1, 2), 7)),
-        Case("no ids", ([], (1, 2), 7)),
-        Case("random ids", (_random_ids(1, 50, 3), (1, 2), 300)),
+        Case("plain ASCII", (ids("to be or not"), tb)),
+        Case("accents split across tokens", (ids("déjà vu, café crème"), tb)),
+        Case("an emoji as 4 single bytes", (smile, tb)),
+        Case("whole characters in one token", (ids("é€é€ 🙂🙂"), tb)),
+        Case(
+            "a token ends one character, starts the next", ([0, 1, 2, 3, 4, 5], cross)
+        ),
+        Case("ends in the middle of an emoji", (ids("ok 🙂")[:-1] + smile[:2], tb)),
+        Case("no ids", ([], tb)),
     ]
     mistakes = [
         Mistake(
-            "After merging ids[i] and ids[i + 1], jump over both (i += 2); "
-            "otherwise the second id is kept as well.",
-            _merge_no_skip,
-            id="no-skip",
+            "Each token decoded on its own turns a part of a character into '\ufffd'"
+            ": keep the bytes of an unfinished character and print it once its "
+            "last byte has arrived.",
+            _stream_alone("replace"),
+            id="each-token-alone",
         ),
         Mistake(
-            "The last id went missing: when i is the last position there is no pair "
-            "to check, but ids[i] must still be copied.",
-            _merge_drop_last,
-            id="drops-last",
+            "When the ids end in the middle of a character, the bytes still waiting "
+            "must come out too, as '\ufffd' added to the last piece.",
+            _stream_no_flush,
+            id="no-flush",
         ),
         Mistake(
-            "Replace every occurrence of the pair, not only the first one.",
-            _merge_first_only,
-            id="first-only",
+            "errors='ignore' throws away the bytes of a character split across "
+            "tokens: keep them until the character is complete instead.",
+            _stream_alone("ignore"),
+            id="ignore-drops",
         ),
         Mistake(
-            "Scan from left to right: in [1, 1, 1] the pair (1, 1) at positions "
-            "0-1 is merged first, giving [new, 1], not [1, new].",
-            _merge_right_to_left,
-            id="right-to-left",
+            "Return only the *new* text after each id, not everything so far: "
+            "''.join(pieces) must be the text once.",
+            _stream_prefix,
+            id="whole-prefix",
         ),
         Mistake(
-            "Only the pair in this order counts: (a, b) is not (b, a).",
-            _merge_either_order,
-            id="either-order",
+            "Print text as soon as its characters are complete, not all at the "
+            "end: a chat interface shows the words while they arrive.",
+            _stream_at_end,
+            id="all-at-end",
+        ),
+        Mistake(
+            "Each piece is one step late: a complete character belongs to the id "
+            "whose bytes complete it.",
+            _stream_late,
+            id="one-late",
         ),
     ]
     run_checks(
-        "check_merge_pair",
+        "check_stream_decode",
         candidate,
-        lib.merge_pair,
+        _stream_reference,
         cases,
         mistakes,
-        normalise=_as_ids,
-        forbid=[lib.merge_pair],
+        normalise=_as_pieces,
+        generic_hint="Keep the bytes of an unfinished character in a buffer; after "
+        "each id, print everything up to the last complete character.",
     )
 
 
 # ------------------------------------------------------------------------------------
-# exercise 3: encode with given merges
-# ------------------------------------------------------------------------------------
-
-_WIKI_MERGES = {(97, 97): 256, (97, 98): 257, (256, 257): 258}
-
-
-def _sample_merges() -> dict[tuple[int, int], int]:
-    text = (
-        "the cat sat on the mat; the café served the best crème brûlée "
-        "and the theme of the theatre was thermal theory. "
-    ) * 3
-    return lib.train(text, 290, pattern=None).merges
-
-
-def _encode_code_points(text, merges):
-    return lib.encode_with_merges([ord(c) for c in text], merges)
-
-
-def _encode_sorted_pairs(text, merges):
-    ids = list(text.encode("utf-8"))
-    for pair in sorted(merges):
-        ids = lib.merge_pair(ids, pair, merges[pair])
-    return ids
-
-
-def _encode_one_step(text, merges):
-    ids = list(text.encode("utf-8"))
-    present = [p for p in zip(ids, ids[1:], strict=False) if p in merges]
-    if not present:
-        return ids
-    best = min(present, key=lambda p: merges[p])
-    return lib.merge_pair(ids, best, merges[best])
-
-
-def _encode_reference(text, merges):
-    return lib.encode_with_merges(list(text.encode("utf-8")), merges)
-
-
-def _encode_latest_first(text, merges):
-    ids = list(text.encode("utf-8"))
-    while True:
-        present = [p for p in zip(ids, ids[1:], strict=False) if p in merges]
-        if not present:
-            return ids
-        best = max(present, key=lambda p: merges[p])
-        ids = lib.merge_pair(ids, best, merges[best])
-
-
-def check_encode(candidate) -> None:
-    """Check `candidate(text, merges) -> ids`: UTF-8 bytes, then learned merges."""
-    merges = _sample_merges()
-    cases = [
-        Case('"aaabdaaabac", 3 merges', ("aaabdaaabac", _WIKI_MERGES)),
-        Case('"aaaa"', ("aaaa", _WIKI_MERGES)),
-        Case("empty text", ("", _WIKI_MERGES)),
-        Case("English, 34 merges", ("the theme of the theatre", merges)),
-        Case("accents, 34 merges", ("café crème brûlée", merges)),
-        Case("emoji, 34 merges", ("the 🙂 cat", merges)),
-    ]
-    mistakes = [
-        Mistake(
-            "Start from the UTF-8 bytes, list(text.encode('utf-8')), not from "
-            "ord() of each character: 'é' is the two bytes 195, 169.",
-            _encode_code_points,
-            id="code-points",
-        ),
-        Mistake(
-            "Apply the merges in the order they were learned (smallest new id "
-            "first), not sorted by their pairs.",
-            _encode_sorted_pairs,
-            id="sorted-pairs",
-        ),
-        Mistake(
-            "Keep merging until no neighbouring pair is in `merges`: one merge "
-            "can create a pair that a later merge joins.",
-            _encode_one_step,
-            id="one-step",
-        ),
-        Mistake(
-            "Merge the pair learned *first* (the smallest new id), not the latest: "
-            "min(..., key=lambda p: merges[p]), not max.",
-            _encode_latest_first,
-            id="latest-first",
-        ),
-        Mistake(
-            "Return the ids, not the text's bytes: apply the merges to "
-            "list(text.encode('utf-8')).",
-            lambda text, merges: list(text.encode("utf-8")),
-            id="no-merges",
-        ),
-    ]
-    run_checks(
-        "check_encode",
-        candidate,
-        _encode_reference,
-        cases,
-        mistakes,
-        normalise=_as_ids,
-        forbid=[lib.encode_with_merges],
-    )
-
-
-# ------------------------------------------------------------------------------------
-# exercise 4: a pre-splitter with contractions in any case
+# ex-01-split: a pre-splitter with contractions in any case
 # ------------------------------------------------------------------------------------
 
 
@@ -449,7 +574,7 @@ def check_split(candidate) -> None:
 
 
 # ------------------------------------------------------------------------------------
-# exercise 5: train BPE
+# ex-01-debug-train: a BPE trainer with two planted bugs, fixed
 # ------------------------------------------------------------------------------------
 
 
@@ -457,7 +582,9 @@ def _train_reference(text, n_merges):
     return lib.train(text, 256 + n_merges, pattern=None).merges
 
 
-def _train_variant(text, n_merges, *, tie="smallest", first=256, merge=True):
+def _train_variant(
+    text, n_merges, *, tie="smallest", first=256, merge=True, how="left-to-right"
+):
     ids, merges = list(text.encode("utf-8")), {}
     for k in range(n_merges):
         counts = lib.count_pairs(ids)
@@ -471,7 +598,7 @@ def _train_variant(text, n_merges, *, tie="smallest", first=256, merge=True):
             best = min(counts, key=lambda p: (-counts[p], p))
         merges[best] = first + k
         if merge:
-            ids = lib.merge_pair(ids, best, first + k)
+            ids = _merge_variant(ids, best, first + k, how)
     return merges
 
 
@@ -522,6 +649,20 @@ def check_train(candidate) -> None:
             raises=ValueError,
             on=(_NO_PAIRS_LEFT,),
             id="no-early-stop",
+        ),
+        Mistake(
+            "Overlapping occurrences are merged wrongly: in 'aaa' the pair (a, a) "
+            "sits at positions 0 and 1, and replacing both from the back swallows "
+            "three bytes into one token of two. Scan from the left and, after a "
+            "merge, jump over both ids (i += 2).",
+            lambda text, n: _train_variant(text, n, how="from-the-back"),
+            id="merge-overlap",
+        ),
+        Mistake(
+            "Overlapping occurrences are merged wrongly: after merging ids[i] and "
+            "ids[i + 1], jump over both (i += 2); 'aaa' becomes [Z, a].",
+            lambda text, n: _train_variant(text, n, how="no-skip"),
+            id="merge-overlap",
         ),
         Mistake(
             "The new ids start at 256 (0-255 are the bytes): merge k gets 256 + k.",
