@@ -13,9 +13,11 @@ from _catalogue import (
 
 from nanogpt_lib.checks.softmax import (
     check_entropy,
+    check_entropy_prediction,
     check_softmax,
+    check_temperature_by_hand,
     check_top_k_logits,
-    check_top_p_logits,
+    check_top_k_top_p,
 )
 
 
@@ -97,36 +99,97 @@ def top_k_in_place(logits, k):
     return logits
 
 
-def nucleus(keep_rule, *, descending=True, softmax=True, fill=-np.inf):
-    def fn(logits, p):
+def answers(at_1, at_half, at_0):
+    """A by-hand answer: the dict the exercise's function returns."""
+    return lambda: {1: at_1, 0.5: at_half, 0: at_0}
+
+
+RIGHT_1, RIGHT_HALF, RIGHT_0 = [0.6, 0.3, 0.1], [36 / 46, 9 / 46, 1 / 46], [1, 0, 0]
+
+
+def softmax_rows(z):
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def nucleus_rows(z, p, *, crossing=True, axis=-1, fill=-np.inf):
+    """Top-p over the last axis of (..., V) logits (-inf entries allowed)."""
+    z = np.asarray(z, dtype=np.float64)
+    probs = softmax_rows(z)
+    order = np.argsort(-probs, axis=-1, kind="stable")
+    sp = np.take_along_axis(probs, order, axis=-1)
+    cum = np.cumsum(sp, axis=axis).reshape(sp.shape)
+    keep_sorted = cum - sp < p if crossing else cum <= p
+    keep = np.empty_like(keep_sorted)
+    np.put_along_axis(keep, order, keep_sorted, axis=-1)
+    return np.where(keep, z, fill)
+
+
+def k_then_p(*, renormalise=True, crossing=True, axis=-1, fill=-np.inf, swap=False):
+    def fn(logits, k, p):
         lg = np.asarray(logits, dtype=np.float64)
-        if softmax:
-            pr = np.exp(lg - lg.max())
-            pr /= pr.sum()
-        else:
-            pr = lg
-        order = np.argsort(-pr if descending else pr, kind="stable")
-        cum = np.cumsum(pr[order])
-        keep = np.zeros(len(lg), dtype=bool)
-        keep[order[keep_rule(cum, pr[order], p)]] = True
-        return np.where(keep, lg, fill)
+        if swap:  # top-p on the whole row first, then top-k
+            out = nucleus_rows(lg, p)
+            return np.where(lg >= kth(lg, k), out, -np.inf)
+        top = np.where(lg >= kth(lg, k), lg, -np.inf)
+        if renormalise:
+            return nucleus_rows(top, p, crossing=crossing, axis=axis, fill=fill)
+        in_p = np.isfinite(nucleus_rows(lg, p))
+        return np.where(in_p, top, -np.inf)
 
     return fn
 
 
-def nucleus_loop(logits, p):  # equivalent: a plain loop, ties broken the other way
-    lg = [float(v) for v in logits]
-    m = max(lg)
-    w = [np.exp(v - m) for v in lg]
-    probs = [v / sum(w) for v in w]
-    order = sorted(range(len(lg)), key=lambda i: (-probs[i], -i))
-    kept, mass = set(), 0.0
-    for i in order:
-        if mass >= p:
-            break
-        kept.add(i)
-        mass += probs[i]
-    return np.array([v if i in kept else -np.inf for i, v in enumerate(lg)])
+def k_then_p_loop(logits, k, p):  # equivalent: one row at a time, plain Python
+    lg = np.asarray(logits, dtype=np.float64)
+    out = np.full(lg.shape, -np.inf)
+    for index in np.ndindex(lg.shape[:-1]):
+        row = [float(v) for v in lg[index]]
+        best = sorted(range(len(row)), key=lambda i: -row[i])[:k]
+        m = max(row[i] for i in best)
+        w = {i: np.exp(row[i] - m) for i in best}
+        total, mass = sum(w.values()), 0.0
+        for i in best:
+            if mass >= p:
+                break
+            out[index + (i,)] = row[i]
+            mass += w[i] / total
+    return out
+
+
+def planted(x, temperature=1.0):  # the exercise's buggy_softmax, left as it is
+    x = np.asarray(x, dtype=np.float64)
+    if temperature == 0:
+        best = x.argmax(axis=-1, keepdims=True)
+        return (np.arange(x.shape[-1]) == best).astype(float)
+    z = x / temperature
+    z = z - z.min(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def one_bug_fixed(bug):
+    def fn(x, temperature=1.0):
+        x = np.asarray(x, dtype=np.float64)
+        if temperature == 0:
+            return planted(x, 0)
+        z = x / temperature
+        z = z - (z.min if bug == "min" else z.max)(axis=-1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=0 if bug == "axis" else -1, keepdims=True)
+
+    return fn
+
+
+def entropy_clipping(p):
+    np.clip(p, 1e-12, None, out=p)  # avoids log 0, but edits the caller's array
+    return float(-(p * np.log(p)).sum())
+
+
+def chapter_top_k(z, k):  # the chapter's 1-D my_top_k, fed a batch
+    kth_largest = np.sort(z)[-k]
+    return np.where(z >= kth_largest, z, -np.inf)
 
 
 def entropy_with(log=np.log, reduce=np.sum, sign=-1, weighted=True, safe=True):
@@ -161,8 +224,29 @@ CATALOGUE = {
         Wrong("in place", in_place, "mutates-input", "new list or array"),
         Wrong("whole-array sum", global_sum, "global-sum", "own sum"),
         Wrong("no return", lambda x, t=1.0: None, "no-return", "return"),
+        Wrong("planted bugs left", planted, "planted-bugs", "Both planted bugs"),
+        Wrong("only the axis fixed", one_bug_fixed("min"), "subtract-min", "minimum"),
+        Wrong("only min fixed", one_bug_fixed("axis"), "sum-axis-0", "axis=-1"),
     ],
     check_top_k_logits: [
+        Wrong(
+            "the chapter's 1-D version",
+            chapter_top_k,
+            "kth-row-not-kth-score",
+            "whole \\*row\\*",
+        ),
+        Wrong(
+            "[:, -k, None]",
+            top_k_with(
+                lambda lg, k: (
+                    np.where(lg >= np.sort(lg, -1)[:, -k, None], lg, -np.inf)
+                    if lg.ndim > 1
+                    else np.where(lg >= kth(lg, k), lg, -np.inf)
+                )
+            ),
+            "two-d-only",
+            "leading axes",
+        ),
         Wrong(
             "smallest",
             top_k_with(
@@ -212,42 +296,92 @@ CATALOGUE = {
         ),
         Wrong("in place", top_k_in_place, "mutates-input", "new list or array"),
     ],
-    check_top_p_logits: [
+    check_top_k_top_p: [
         Wrong(
-            "cum <= p",
-            nucleus(lambda c, pr, p: c <= p),
-            "drops-crossing-token",
-            "cross",
+            "nucleus of the whole row",
+            k_then_p(renormalise=False),
+            "not-renormalised",
+            "renormalise",
         ),
-        Wrong(
-            "before <= p",
-            nucleus(lambda c, pr, p: c - pr <= p),
-            "one-too-many-at-p",
-            "strictly",
-        ),
-        Wrong(
-            "ascending",
-            nucleus(lambda c, pr, p: c - pr < p, descending=False),
-            "ascending",
-            "largest to smallest",
-        ),
-        Wrong(
-            "logits not probs",
-            nucleus(lambda c, pr, p: c - pr < p, softmax=False),
-            "keeps-all",
-            "softmax first",
-        ),
-        Wrong(
-            "zero",
-            nucleus(lambda c, pr, p: c - pr < p, fill=0.0),
-            "zero-not-inf",
-            "-inf",
-        ),
+        Wrong("top-p first", k_then_p(swap=True), "not-renormalised", "top-p first"),
         Wrong(
             "p ignored",
-            lambda lg, p: np.asarray(lg, dtype=float),
-            "keeps-all",
-            "Nothing was removed",
+            lambda lg, k, p: np.where(lg >= kth(lg, k), lg, -np.inf),
+            "ignores-p",
+            "p is ignored",
+        ),
+        Wrong(
+            "k ignored",
+            lambda lg, k, p: nucleus_rows(lg, p),
+            "ignores-k",
+            "k is ignored",
+        ),
+        Wrong(
+            "either filter",
+            lambda lg, k, p: np.where(
+                (lg >= kth(lg, k)) | np.isfinite(nucleus_rows(lg, p)), lg, -np.inf
+            ),
+            "union",
+            "both filters",
+        ),
+        Wrong("cum <= p", k_then_p(crossing=False), "drops-crossing-token", "cross"),
+        Wrong("cumsum, no axis", k_then_p(axis=None), "cumsum-flattens", "axis=-1"),
+        Wrong("zero", k_then_p(fill=0.0), "zero-not-inf", "-inf"),
+        Wrong(
+            "kept the k smallest",
+            lambda lg, k, p: nucleus_rows(
+                np.where(lg <= np.sort(lg, -1)[..., k - 1, None], lg, -np.inf), p
+            ),
+            None,
+        ),
+    ],
+    check_temperature_by_hand: [
+        Wrong(
+            "x times T",
+            answers(RIGHT_1, [0.47, 0.33, 0.19], RIGHT_0),
+            "times-t",
+            "divides the logits",
+        ),
+        Wrong(
+            "36, 9, 1 not renormalised",
+            answers(RIGHT_1, [0.36, 0.09, 0.01], RIGHT_0),
+            "not-renormalised",
+            "Renormalise",
+        ),
+        Wrong(
+            "T on the probabilities",
+            answers(RIGHT_1, RIGHT_1, RIGHT_0),
+            "divides-probabilities",
+            "not on the probabilities",
+        ),
+        Wrong(
+            "T -> 0 uniform",
+            answers(RIGHT_1, RIGHT_HALF, [1 / 3, 1 / 3, 1 / 3]),
+            "t0-uniform",
+            "sharper, not flatter",
+        ),
+        Wrong(
+            "exp(6), exp(3), exp(1)",
+            answers([0.95, 0.05, 0.01], [1.0, 0.0, 0.0], RIGHT_0),
+            "exp-of-ratios",
+            "exp undoes",
+        ),
+        Wrong(
+            "T = 0.5 arithmetic slip",
+            answers(RIGHT_1, [0.7, 0.25, 0.05], RIGHT_0),
+            None,
+        ),
+        Wrong(
+            "a list, not a dict",
+            lambda: [RIGHT_1, RIGHT_HALF, RIGHT_0],
+            "not-a-dict",
+            "one entry per temperature",
+        ),
+        Wrong(
+            "T = 0 missing",
+            lambda: {1: RIGHT_1, 0.5: RIGHT_HALF},
+            "not-a-dict",
+            "one entry per temperature",
         ),
     ],
     check_entropy: [
@@ -259,6 +393,19 @@ CATALOGUE = {
         Wrong("unweighted", entropy_with(weighted=False), "unweighted", "Weight"),
         Wrong("max prob", lambda p: float(-np.log(np.max(p))), None),
     ],
+    check_entropy_prediction: [
+        Wrong("log2", entropy_with(log=np.log2), "log2", "natural log"),
+        Wrong("sign", entropy_with(sign=1), "sign", "never negative"),
+        Wrong("mean", entropy_with(reduce=np.mean), "mean-not-sum", "average"),
+        Wrong("clips in place", entropy_clipping, "mutates-input", "new list or array"),
+        Wrong(
+            "library",
+            lambda p: __import__("nanogpt_lib").softmax.entropy(p),
+            "delegates",
+            "write this yourself",
+        ),
+        Wrong("max prob", lambda p: float(-np.log(np.max(p))), None),
+    ],
 }
 
 EQUIVALENT = {
@@ -267,8 +414,14 @@ EQUIVALENT = {
         top_k_with(lambda lg, k: np.where(lg >= kth(lg, k), lg, -np.inf)),
         top_k_argsort,
     ],
-    check_top_p_logits: [nucleus(lambda c, pr, p: c - pr < p), nucleus_loop],
+    check_top_k_top_p: [k_then_p(), k_then_p_loop],
     check_entropy: [entropy_with(), entropy_list],
+    check_temperature_by_hand: [
+        answers(RIGHT_1, RIGHT_HALF, RIGHT_0),
+        answers(RIGHT_1, [0.78, 0.2, 0.02], [1.0, 0.0, 0.0]),
+        lambda: {1.0: np.array(RIGHT_1), 0.5: np.array(RIGHT_HALF), 0.0: RIGHT_0},
+    ],
+    check_entropy_prediction: [entropy_with(), entropy_list],
 }
 
 

@@ -1,17 +1,23 @@
-"""Checkers for chapter 03's exercises: softmax, top-k, top-p, entropy."""
+"""Checkers for chapter 03's exercises: temperature by hand, a softmax to debug,
+top-k on a batch, top-p given top-k, entropy and a prediction of it."""
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
 
 import numpy as np
 
 from .. import softmax as lib
-from ._core import Case, Mistake, run_checks
+from ._core import Case, Mistake, require_callable, run_checks
 
 __all__ = [
+    "check_temperature_by_hand",
     "check_softmax",
     "check_top_k_logits",
-    "check_top_p_logits",
+    "check_top_k_top_p",
     "check_entropy",
+    "check_entropy_prediction",
 ]
 
 
@@ -35,6 +41,127 @@ def _shifted(x, t, shift):
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.asarray(x, dtype=np.float64) / t
     return _exp_norm(z - shift(z))
+
+
+# ------------------------------------------------------------------ by hand
+
+#: The by-hand exercise's logits: ln 6, ln 3, ln 1, so that softmax is 6:3:1.
+BY_HAND_LOGITS = np.log(np.array([6.0, 3.0, 1.0]))
+BY_HAND_TEMPERATURES = (1.0, 0.5, 0.0)
+
+
+def _answers(candidate: Callable[[], dict]) -> Callable[[float], np.ndarray]:
+    """The learner's dict of answers as a function of T (called once, lazily)."""
+
+    @functools.cache
+    def answers():
+        got = candidate()
+        if not isinstance(got, dict):
+            raise TypeError(
+                f"return a dict {{temperature: [three probabilities]}}, got "
+                f"{type(got).__name__}"
+            )
+        return got
+
+    def at(temperature):
+        got = answers()
+        for key, value in got.items():
+            if isinstance(key, (int, float)) and float(key) == temperature:
+                return np.asarray(value, dtype=np.float64)
+        raise KeyError(f"no answer for T = {temperature:g}; keys are {list(got)}")
+
+    return at
+
+
+def check_temperature_by_hand(candidate) -> None:
+    """Check `candidate()`, a dict of hand-computed answers: softmax of the logits
+    [ln 6, ln 3, ln 1] at T = 1, 0.5 and 0 (T -> 0), three probabilities each.
+
+    Values are compared to 0.01, so two decimals are enough.
+    """
+    require_callable("check_temperature_by_hand", candidate)
+    z = BY_HAND_LOGITS
+    cases = [Case(f"T = {t:g}", (t,)) for t in BY_HAND_TEMPERATURES]
+
+    def reference(t):
+        return lib.softmax(z, temperature=t)
+
+    def sharpen(power):  # softmax(z / T) is p ** (1 / T), renormalised
+        q = np.array([6.0, 3.0, 1.0]) ** power
+        return q / q.sum()
+
+    def by_t(fn):
+        return lambda t: fn(t)
+
+    mistakes = [
+        Mistake(
+            "Temperature divides the logits: at T = 0.5 the logits double, so the "
+            "probabilities become 6^2 : 3^2 : 1^2 = 36 : 9 : 1. You multiplied "
+            "(which takes square roots instead).",
+            by_t(lambda t: sharpen(t) if t > 0 else sharpen(50)),
+            id="times-t",
+        ),
+        Mistake(
+            "Renormalise: 36, 9 and 1 are in the right ratio, but probabilities "
+            "must sum to 1, so divide by 36 + 9 + 1 = 46.",
+            by_t(
+                lambda t: (
+                    (np.array([6.0, 3.0, 1.0]) / 10) ** (1 / t)
+                    if t
+                    else np.array([1.0, 0, 0])
+                )
+            ),
+            id="not-renormalised",
+        ),
+        Mistake(
+            "Temperature acts on the logits before exp, not on the probabilities: "
+            "dividing 0.6, 0.3, 0.1 by T and renormalising changes nothing.",
+            by_t(lambda t: sharpen(1) if t else np.array([1.0, 0, 0])),
+            id="divides-probabilities",
+        ),
+        Mistake(
+            "T -> 0 makes the distribution sharper, not flatter: all the "
+            "probability goes to the largest logit, [1, 0, 0]. A flat [1/3, 1/3, "
+            "1/3] is T -> infinity.",
+            by_t(lambda t: sharpen(1 / t) if t else np.full(3, 1 / 3)),
+            id="t0-uniform",
+        ),
+        Mistake(
+            "The logits are ln 6, ln 3 and ln 1, and exp undoes ln: at T = 1 the "
+            "probabilities are 6 : 3 : 1, i.e. 0.6, 0.3, 0.1. You took exp of 6, "
+            "3 and 1 themselves.",
+            by_t(lambda t: lib.softmax(np.array([6.0, 3.0, 1.0]), temperature=t)),
+            id="exp-of-ratios",
+        ),
+        Mistake(
+            "Return a dict with one entry per temperature, {1: [...], 0.5: [...], "
+            "0: [...]}, each three probabilities.",
+            raises=(TypeError, KeyError),
+            id="not-a-dict",
+        ),
+    ]
+    run_checks(
+        "check_temperature_by_hand",
+        _answers(candidate),
+        reference,
+        cases,
+        mistakes,
+        rtol=0.0,
+        atol=0.01,
+    )
+
+
+# ------------------------------------------------------------------ softmax
+
+
+def _shifted_sum(x, t, shift, axis):
+    """Shift each row by shift(row), exp, then divide by the sum along `axis`."""
+    if t == 0:
+        return lib.softmax(x, temperature=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = np.asarray(x, dtype=np.float64) / t
+        e = np.exp(z - shift(z, axis=-1, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
 
 
 def check_softmax(candidate) -> None:
@@ -134,6 +261,21 @@ def check_softmax(candidate) -> None:
             id="wrong-axis",
         ),
         Mistake(
+            "Both planted bugs are still there: subtract the row *maximum* (x - "
+            "min(x) overflows once the logits spread by more than about 700) and "
+            "divide by each row's own sum, axis=-1 (axis=0 adds up columns: right "
+            "for one vector, wrong for a batch of rows).",
+            lambda x, t: _shifted_sum(x, t, np.min, 0),
+            id="planted-bugs",
+        ),
+        Mistake(
+            "Divide each row by its own sum, e.sum(axis=-1, keepdims=True): axis=0 "
+            "adds up columns, which is right for one vector and wrong for a batch "
+            "of rows.",
+            lambda x, t: _shifted_sum(x, t, np.max, 0),
+            id="sum-axis-0",
+        ),
+        Mistake(
             "Normalise each row by its own sum (axis=-1, keepdims=True), not by "
             "the sum of the whole array.",
             lambda x, t: (lambda e: e / e.sum())(
@@ -154,12 +296,25 @@ def check_top_k_logits(candidate) -> None:
     """Check `candidate(logits, k)`: keep the k largest scores, others -inf."""
     x = np.array([1.0, 5.0, 3.0, 4.0, 2.0], dtype=np.float32)
     rows = _logit_cases(1)[1]
+    cube = np.random.default_rng(2).normal(size=(2, 3, 6)).astype(np.float32)
     cases = [
         Case("k = 2", (x, 2)),
         Case("k = 1", (x, 1)),
         Case("k = V keeps all", (x, 5)),
         Case("rows, k = 3", (rows, 3)),
+        Case("a (2, 3, 6) batch, k = 2", (cube, 2)),
     ]
+
+    def one_d(lg, k):  # the chapter's my_top_k, fed a batch
+        lg = np.asarray(lg)
+        return np.where(lg >= np.sort(lg)[-k], lg, -np.inf)
+
+    def two_d_only(lg, k):  # [:, -k, None] works for (B, V) only
+        lg = np.asarray(lg)
+        if lg.ndim == 1:
+            return lib.top_k_logits(lg, k)
+        kth = np.sort(lg, axis=-1)[:, -k, None]
+        return np.where(lg >= kth, lg, -np.inf)
 
     def smallest(lg, k):
         return -lib.top_k_logits(-np.asarray(lg), k)
@@ -174,6 +329,20 @@ def check_top_k_logits(candidate) -> None:
         return np.where(lg >= kth, lg, -np.inf)
 
     mistakes = [
+        Mistake(
+            "This is the chapter's 1-D version fed a batch: np.sort(z)[-k] picks "
+            "a whole *row* of sorted scores, not the k-th largest of each row. "
+            "Sort along the last axis and index it: np.sort(z, axis=-1)[..., -k, "
+            "None] (the None keeps a length-1 axis, so it broadcasts per row).",
+            one_d,
+            id="kth-row-not-kth-score",
+        ),
+        Mistake(
+            "Index the last axis whatever the number of leading axes: "
+            "[..., -k, None], not [:, -k, None] (which only works for 2-D input).",
+            two_d_only,
+            id="two-d-only",
+        ),
         Mistake(
             "You kept the k smallest scores; keep the k largest.",
             lambda lg, k: np.where(np.isfinite(smallest(lg, k)), lg, -np.inf),
@@ -232,99 +401,116 @@ def check_top_k_logits(candidate) -> None:
     )
 
 
-def _nucleus(lg, p, keep_rule, *, sort=True):
+def _filtered(
+    lg,
+    k,
+    p,
+    *,
+    renormalise=True,
+    use_k=True,
+    use_p=True,
+    union=False,
+    crossing=True,
+    fill=-np.inf,
+    flat=False,
+):
+    """Top-k then top-p on rows of logits, with one thing done differently."""
     lg = np.asarray(lg, dtype=np.float64)
-    pr = np.exp(lg - lg.max())
-    pr = pr / pr.sum()
-    order = np.argsort(-pr, kind="stable") if sort else np.arange(len(pr))
-    keep_sorted = keep_rule(np.cumsum(pr[order]), pr[order], p)
-    keep = np.zeros(len(pr), dtype=bool)
-    keep[order[keep_sorted]] = True
-    return np.where(keep, lg, -np.inf)
+    in_k = np.isfinite(lib.top_k_logits(lg, k)) if use_k else np.ones(lg.shape, bool)
+    base = np.where(in_k, lg, -np.inf) if renormalise else lg
+    probs = lib.softmax(base)
+    order = np.argsort(-probs, axis=-1, kind="stable")
+    sorted_probs = np.take_along_axis(probs, order, axis=-1)
+    if flat:  # one running sum over the whole batch
+        cum = np.cumsum(sorted_probs).reshape(sorted_probs.shape)
+    else:
+        cum = np.cumsum(sorted_probs, axis=-1)
+    keep_sorted = (cum - sorted_probs < p) if crossing else (cum <= p)
+    in_p = np.empty_like(keep_sorted)
+    np.put_along_axis(in_p, order, keep_sorted, axis=-1)
+    if not use_p:
+        in_p = np.ones(lg.shape, bool)
+    keep = (in_k | in_p) if union else (in_k & in_p)
+    return np.where(keep, lg, fill)
 
 
-def check_top_p_logits(candidate) -> None:
-    """Check `candidate(logits, p)`: keep the nucleus of probability p."""
-    probs = np.array([0.05, 0.5, 0.1, 0.3, 0.05])
-    logits = np.log(probs)
-    # Four equal logits: each has probability exactly 1/4, so p = 0.5 is reached
-    # exactly after two tokens (which two does not matter: ties).
-    flat = np.zeros(4)
+def check_top_k_top_p(candidate) -> None:
+    """Check `candidate(logits, k, p)`: top-k, then top-p on what top-k kept (the
+    library's order in `sample`), over the last axis of (..., V) logits."""
+    four = np.log(np.array([0.4, 0.3, 0.2, 0.1]))
+    rng = np.random.default_rng(3)
+    rows = (rng.normal(size=(4, 9)) * 2).astype(np.float32)
+    two = np.log(
+        np.array(
+            [[0.5, 0.2, 0.12, 0.1, 0.05, 0.03], [0.2, 0.18, 0.17, 0.16, 0.15, 0.14]]
+        )
+    )
     cases = [
-        Case("p = 0.3 keeps the top token", (logits, 0.3)),
-        Case("p = 0.6", (logits, 0.6)),
-        Case("p = 0.85", (logits, 0.85)),
-        Case("p = 1 keeps everything", (logits, 1.0)),
-        Case("4 equal logits, p = 0.5 reached exactly", (flat, 0.5), canon=np.sort),
+        Case("2 rows of 6, k = 3, p = 0.6", (two, 3, 0.6)),
+        Case("[0.4, 0.3, 0.2, 0.1], k = 2, p = 0.5", (four, 2, 0.5)),
+        Case("[0.4, 0.3, 0.2, 0.1], k = 3, p = 0.75", (four, 3, 0.75)),
+        Case("[0.4, 0.3, 0.2, 0.1], k = 4, p = 0.95", (four, 4, 0.95)),
+        Case("[0.4, 0.3, 0.2, 0.1], k = 1, p = 1", (four, 1, 1.0)),
+        Case("4 rows of 9, k = 5, p = 0.8", (rows, 5, 0.8)),
+        Case("4 rows of 9, k = 7, p = 0.6", (rows, 7, 0.6)),
     ]
 
-    def before_below(cum, pr, p):
-        return cum - pr < p
+    def reference(lg, k, p):
+        return lib.top_p_logits(lib.top_k_logits(lg, k), p)
 
     mistakes = [
         Mistake(
-            "Keep the token that crosses p too: keep a token while the mass "
-            "*before* it is below p (otherwise p=0.3 would keep nothing).",
-            lambda lg, p: _nucleus(lg, p, lambda cum, pr, p: cum <= p),
-            id="drops-crossing-token",
+            "The nucleus was measured on the whole row's probabilities. After "
+            "top-k only k tokens are left: renormalise over them (softmax of the "
+            "filtered logits) before summing mass. Doing top-p first and top-k "
+            "second makes the same mistake.",
+            lambda lg, k, p: _filtered(lg, k, p, renormalise=False),
+            id="not-renormalised",
+        ),
+        Mistake(
+            "p is ignored: after keeping the k largest, keep only the nucleus of "
+            "probability p among them.",
+            lambda lg, k, p: _filtered(lg, k, p, use_p=False),
+            id="ignores-p",
+        ),
+        Mistake(
+            "k is ignored: keep the k largest first, then the nucleus among them.",
+            lambda lg, k, p: _filtered(lg, k, p, use_k=False),
+            id="ignores-k",
+        ),
+        Mistake(
+            "A token must pass both filters (and), not either of them (or).",
+            lambda lg, k, p: _filtered(lg, k, p, renormalise=False, union=True),
+            id="union",
         ),
         Mistake(
             "Keep the token that crosses p too: keep a token while the mass "
-            "*before* it is below p (otherwise p=0.3 would keep nothing).",
-            lambda lg, p: _nucleus(lg, p, lambda cum, pr, p: cum < p),
+            "*before* it is below p.",
+            lambda lg, k, p: _filtered(lg, k, p, crossing=False),
             id="drops-crossing-token",
         ),
         Mistake(
-            "One token too many when the mass reaches p exactly: keep a token "
-            "while the mass before it is *strictly* below p (<, not <=).",
-            lambda lg, p: _nucleus(lg, p, lambda cum, pr, p: cum - pr <= p),
-            id="one-too-many-at-p",
-        ),
-        Mistake(
-            "Sort the probabilities from largest to smallest before the "
-            "cumulative sum.",
-            lambda lg, p: _nucleus(lg, p, before_below, sort=False),
-            id="unsorted",
-        ),
-        Mistake(
-            "Sort from largest to smallest: np.argsort(-probs), not "
-            "np.argsort(probs), which puts the least likely tokens first.",
-            lambda lg, p: _nucleus_ascending(lg, p),
-            id="ascending",
-        ),
-        Mistake(
-            "Nothing was removed. Compare the cumulative *probabilities* with p "
-            "(softmax first, not the logits, which are negative) and set every "
-            "token beyond the nucleus to -inf.",
-            lambda lg, p: np.asarray(lg, dtype=np.float64),
-            id="keeps-all",
+            "One running sum per row: np.cumsum(..., axis=-1). Without the axis "
+            "numpy flattens the batch and adds the rows up one after another.",
+            lambda lg, k, p: _filtered(lg, k, p, flat=True),
+            id="cumsum-flattens",
         ),
         Mistake(
             "Removed scores must become -inf (probability 0 after softmax), not 0.",
-            lambda lg, p: np.where(
-                np.isfinite(lib.top_p_logits(lg, p)), np.asarray(lg), 0.0
+            lambda lg, k, p: (lambda out: np.where(np.isfinite(out), out, 0.0))(
+                _filtered(lg, k, p)
             ),
             id="zero-not-inf",
         ),
     ]
     run_checks(
-        "check_top_p_logits",
+        "check_top_k_top_p",
         candidate,
-        lib.top_p_logits,
+        reference,
         cases,
         mistakes,
-        forbid=[lib.top_p_logits],
+        forbid=[lib.top_k_logits, lib.top_p_logits],
     )
-
-
-def _nucleus_ascending(lg, p):
-    lg = np.asarray(lg, dtype=np.float64)
-    pr = np.exp(lg - lg.max())
-    pr = pr / pr.sum()
-    order = np.argsort(pr, kind="stable")
-    keep = np.zeros(len(pr), dtype=bool)
-    keep[order[np.cumsum(pr[order]) - pr[order] < p]] = True
-    return np.where(keep, lg, -np.inf)
 
 
 def check_entropy(candidate) -> None:
@@ -381,3 +567,86 @@ def check_entropy(candidate) -> None:
     run_checks(
         "check_entropy", candidate, lib.entropy, cases, mistakes, forbid=[lib.entropy]
     )
+
+
+# ------------------------------------------------------------------ prediction
+
+#: The prediction exercise's prompt: a line the Shakespeare model saw in training.
+PREDICTION_PROMPT = "HAMLET:\nTo be, or not to b"
+PREDICTION_TEMPERATURES = (0.5, 2.0)
+
+
+@functools.cache
+def _prompt_logits() -> np.ndarray:
+    from .. import gpt, shakespeare
+
+    cfg, params, chars = shakespeare.load_model()
+    ids = np.array(chars.encode(PREDICTION_PROMPT))
+    return gpt.forward(params, ids, cfg)[-1]  # (V,) float32
+
+
+def check_entropy_prediction(candidate, prediction=None) -> None:
+    """Check `candidate(p)` (an entropy in nats) on the Shakespeare model's
+    next-character distribution after PREDICTION_PROMPT at T = 0.5 and T = 2;
+    then print how far `prediction()` (a dict {0.5: nats, 2.0: nats}, written
+    before measuring) was. A wrong guess never fails the check.
+    """
+    require_callable("check_entropy_prediction", candidate)
+    logits = _prompt_logits()
+    cases = [
+        Case(f"Shakespeare model, T = {t:g}", (lib.softmax(logits, temperature=t),))
+        for t in PREDICTION_TEMPERATURES
+    ]
+    mistakes = [
+        Mistake(
+            "Use the natural log (nats): np.log, not np.log2.",
+            lambda p: lib.entropy(p) / np.log(2),
+            id="log2",
+        ),
+        Mistake(
+            "Entropy is minus the sum of p log p (it is never negative).",
+            lambda p: -lib.entropy(p),
+            id="sign",
+        ),
+        Mistake(
+            "Sum p log p over the entries, don't average it.",
+            lambda p: lib.entropy(p) / len(p),
+            id="mean-not-sum",
+        ),
+    ]
+    stub = []
+
+    def measured(p):
+        try:
+            return candidate(p)
+        except NotImplementedError:
+            stub.append(True)
+            raise
+
+    run_checks(
+        "check_entropy_prediction",
+        measured,
+        lib.entropy,
+        cases,
+        mistakes,
+        rtol=1e-4,
+        atol=1e-5,
+        forbid=[lib.entropy],
+    )
+    if stub or prediction is None:
+        return
+    try:
+        guess = prediction()
+    except NotImplementedError:
+        print("No prediction yet: write yours in the prediction function first.")
+        return
+    for t, case in zip(PREDICTION_TEMPERATURES, cases, strict=True):
+        truth = float(lib.entropy(case.args[0]))
+        said = guess.get(t) if isinstance(guess, dict) else None
+        if said is None:
+            print(f"T = {t:g}: measured {truth:.2f} nats (no prediction for it)")
+        else:
+            print(
+                f"T = {t:g}: you predicted {float(said):.2f} nats, measured "
+                f"{truth:.2f} (off by {abs(float(said) - truth):.2f})"
+            )
