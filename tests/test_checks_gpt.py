@@ -53,33 +53,6 @@ def test_block_names_each_mistake(wrong, hint):
         checks.check_gpt_block(wrong)
 
 
-# ------------------------------------------------------------------------ head
-
-
-def good_head(x, ln_f, w_u):
-    return _ln(x, ln_f)[-1] @ w_u.T
-
-
-@pytest.mark.parametrize(
-    "wrong, hint",
-    [
-        (lambda x, f, w: x[-1] @ w.T, "The final LayerNorm is missing"),
-        (lambda x, f, w: _ln(x, f)[0] @ w.T, "first position's logits"),
-        (lambda x, f, w: _ln(x, f) @ w.T, "last position only, shape (V,)"),
-        (lambda x, f, w: softmax(_ln(x, f)[-1] @ w.T), "Return logits, not probab"),
-        (lambda x, f, w: layer_norm(x, f["weight"])[-1] @ w.T, "add its bias too"),
-    ],
-)
-def test_head_names_each_mistake(wrong, hint):
-    with pytest.raises(AssertionError, match=re.escape(hint)):
-        checks.check_next_token_logits(wrong)
-
-
-def test_head_accepts_the_reference(capsys):
-    checks.check_next_token_logits(good_head)
-    assert "all 3 cases passed" in capsys.readouterr().out
-
-
 # ------------------------------------------------------------------------ forward
 
 
@@ -154,6 +127,115 @@ def test_generate_rejects_a_2d_return():
         checks.check_greedy_generate(
             lambda p, i, c, n: np.array(good_generate(p, i, c, n))[None]
         )
+
+
+# ------------------------------------------------------------------------ batch
+
+
+def good_batch(params, ids, cfg, n_new):
+    seq = np.asarray(ids)
+    for _ in range(n_new):
+        nxt = np.argmax(gpt.forward(params, seq, cfg)[:, -1], axis=-1)
+        seq = np.concatenate([seq, nxt[:, None]], axis=1)
+    return seq
+
+
+def test_batch_accepts_the_reference(capsys):
+    checks.check_generate_batch(good_batch)
+    assert capsys.readouterr().out == "check_generate_batch: all 4 cases passed.\n"
+
+
+def test_batch_refuses_gpt_generate():
+    with pytest.raises(AssertionError, match="write this yourself"):
+        checks.check_generate_batch(lambda p, i, c, n: gpt.generate(p, i, c, n))
+
+
+def test_batch_names_the_first_prompts_token():
+    with pytest.raises(AssertionError, match="Every prompt got the first prompt's"):
+        checks.check_generate_batch(
+            lambda p, i, c, n: checks._batch_variant(p, i, c, n, first_prompt=True)
+        )
+
+
+# ------------------------------------------------------------------------ sizes
+
+
+def test_sizes_are_the_arrays_sizes(capsys):
+    # 729 x 11 x 3; 729 x 3 x 11 x 11; 729 x 11 x 192; 3 layers x 2 x 729 x 3 x 11 x 16
+    sizes = {
+        "logits": 24_057,
+        "patterns": 264_627,
+        "mlp_hidden": 1_539_648,
+        "kv_cache": 2_309_472,
+    }
+    checks.check_forward_sizes(lambda: sizes)
+    assert "check_forward_sizes: all 1 cases passed." in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="full T x T square"):
+        checks.check_forward_sizes(lambda: {**sizes, "patterns": 729 * 3 * 66})
+
+
+# ------------------------------------------------------------------------ predict
+
+
+def good_char_prob(params, cfg, tok, text, char):
+    ids = np.array(tok.encode(text)[-cfg.block_size :])
+    return float(softmax(gpt.forward(params, ids, cfg)[-1])[tok.encode(char)[0]])
+
+
+def test_char_prob_reports_the_prediction_and_never_fails_on_it(capsys):
+    checks.check_next_char_probability(good_char_prob, lambda: 0.9)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "check_next_char_probability: all 4 cases passed."
+    measured = good_char_prob(
+        *checks._shakespeare()[1::-1], checks._shakespeare()[2],
+        checks.witches_text(), "u",
+    )  # fmt: skip
+    assert out[1].startswith(f"P('u' after '...cauldron b') = {measured:.3f}")
+    assert "you predicted 0.90 (too high" in out[1]
+    checks.check_next_char_probability(good_char_prob, measured)
+    assert "spot on" in capsys.readouterr().out
+
+
+def test_char_prob_asks_for_a_prediction_when_it_is_a_stub(capsys):
+    def stub():
+        raise NotImplementedError
+
+    checks.check_next_char_probability(good_char_prob, stub)
+    assert "Write your prediction in my_prediction() first" in capsys.readouterr().out
+
+
+def test_witches_text_ends_where_the_chant_asks_for_u():
+    text = checks.witches_text()
+    assert text.endswith("Double, double toil and trouble;\nFire burn, and cauldron b")
+    assert "cauldron bubble" not in text
+
+
+# ------------------------------------------------------------------------ experiment
+
+
+def test_heldout_loss_and_best_temperature_accept_the_reference(capsys):
+    checks.check_heldout_loss(checks._heldout_loss_reference)
+    checks.check_best_temperature(checks._best_temperature_reference)
+    out = capsys.readouterr().out
+    assert "check_heldout_loss: all 4 cases passed." in out
+    assert "check_best_temperature: all 3 cases passed." in out
+
+
+def test_the_shakespeare_model_fits_unseen_text_best_above_t_1():
+    # the measurement of exercise ex-07-calibration: overconfident on unseen plays
+    logits, ids = checks._macbeth_logits(8)
+    best = checks._best_temperature_reference(logits, ids)
+    at_one = checks._heldout_loss_reference(logits, ids, 1.0)
+    assert 1.0 < best < 1.5
+    assert checks._heldout_loss_reference(logits, ids, best) < at_one - 0.01
+
+
+def test_synthetic_cases_recover_their_temperature():
+    for seed, t in [(1, 0.7), (2, 1.6)]:
+        best = checks._best_temperature_reference(
+            *checks._synthetic_calibration(seed, t)
+        )
+        assert abs(best - t) <= 0.15
 
 
 # ------------------------------------------------------------------------ stubs

@@ -270,6 +270,41 @@ def test_sorter_sampling_at_temperature_zero_is_certain():
     assert sorted(set(v for row in frame["v"] for v in row)) == [0, 1]
 
 
+# --- chapter 07: temperature and top-k on the sorter, the chapter's numbers ----------
+
+
+def test_chapter_07_sampling_figure_is_the_chapters_arithmetic_and_output():
+    """The bars are the chapter's softmax(top_k_logits(out_logits), T) for each input,
+    the caption the product of the right letters' chances; the notebook shows it."""
+    from nanogpt_lib.train import all_sort_inputs
+
+    cfg, params = load_sorter()
+    spec = _sorter_figures()[1]
+    inputs = all_sort_inputs()
+    target = np.sort(inputs, axis=1)
+    seq11 = np.concatenate([inputs, target[:, :-1]], axis=1)  # as in the chapter
+    out_logits = forward(params, seq11, cfg)[:, 5:]  # (729, 6, V)
+    letters_v, temps, ks = (c.values for c in spec.controls)
+    for letters in letters_v:
+        row = int("".join(str("ABC".index(ch)) for ch in letters), 3)  # base 3
+        for t, k in [(1.0, 3), (0.5, 2), (2.0, 3), (3.0, 1)]:
+            pos = [letters_v.index(letters), temps.index(t), ks.index(k)]
+            frame = spec.frames[spec.frame_index(pos)]
+            probs = softmax(top_k_logits(out_logits[row], k), temperature=t)
+            np.testing.assert_allclose(np.array(frame["v"]).T, probs, atol=1.5e-3)
+            right = float(np.prod(probs[np.arange(6), target[row]]))
+            shown = float(frame["t"].rsplit("= ", 1)[1])
+            assert abs(shown - right) < 1.5e-3, (letters, t, k, frame["t"])
+    notebook = json.loads((ROOT / "notebooks" / "07_gpt.ipynb").read_text("utf-8"))
+    pages = [
+        "".join(o["data"]["text/html"])
+        for cell in notebook["cells"]
+        for o in cell.get("outputs", [])
+        if "text/html" in o.get("data", {})
+    ]
+    assert figure_html(spec) in pages
+
+
 def test_html_is_byte_stable_and_safe():
     first = {name: figure_html(spec) for name, spec in _figures().items()}
     second = {name: figure_html(spec) for name, spec in _figures().items()}
