@@ -13,66 +13,133 @@ from _catalogue import (
 
 from nanogpt_lib.attention import attention
 from nanogpt_lib.checks.attention import (
-    check_attention_one_query,
+    check_attention_distance,
     check_attention_weights,
     check_cached_attention_step,
-    check_causal_mask,
+    check_causal_attention,
     check_masked_attention,
-    check_scaled_scores,
+    check_nearest_head,
+    check_pattern_by_hand,
 )
 from nanogpt_lib.softmax import softmax
 
-# ------------------------------------------------------------------ causal mask
+# ------------------------------------------------------------------ by hand
+
+E = np.e
+RIGHT = [
+    [1, 0, 0],
+    [1 / (1 + E), E / (1 + E), 0],
+    [E / (2 * E + 1), 1 / (2 * E + 1), E / (2 * E + 1)],
+]
 
 
-def mask_with(hidden, fill=-np.inf, keep=0.0):
-    return lambda T: np.where(hidden(T), fill, keep)
+def by_hand(rows):
+    return lambda: rows
 
 
-def mask_loops(T):  # equivalent: nested lists, -inf as float("-inf")
-    return [[0.0 if j <= i else float("-inf") for j in range(T)] for i in range(T)]
+def rounded(rows, places=2):
+    return lambda: [[round(float(x), places) for x in row] for row in rows]
 
 
-# ------------------------------------------------------------------ scores
+# ------------------------------------------------------------------ debug
 
 
-def scores_with(scale=lambda q: 1 / np.sqrt(q.shape[-1]), product=lambda q, k: q @ k.T):
-    return lambda q, k: product(q, k) * scale(q)
-
-
-def scores_einsum(q, k):  # equivalent: einsum, scale applied to q first
-    return np.einsum("td,sd->ts", q / np.sqrt(q.shape[-1]), k)
-
-
-# ------------------------------------------------------------------ one query
-
-
-def one_with(upto=lambda t: t + 1, scale=True, normalise=True, values=True, out=True):
-    def fn(q, K, V, t):
-        n = upto(t)
-        scores = K[:n] @ q
-        if scale:
-            scores = scores / np.sqrt(len(q))
-        w = np.exp(scores - scores.max())
-        if normalise:
-            w = w / w.sum()
-        if not out:
-            return w
-        return w @ (V[:n] if values else K[:n])
+def head_with(divisor=np.sqrt, mask="before", renormalise=False, axis=-1, values=True):
+    def fn(q, k, v):
+        T, D = q.shape
+        s = q @ k.T / divisor(D)
+        future = np.triu(np.ones((T, T), dtype=bool), 1)
+        if mask == "before":
+            s = np.where(future, -np.inf, s)
+        elif mask == "self-hidden":
+            s = np.where(np.triu(np.ones((T, T), dtype=bool), 0), -np.inf, s)
+        e = np.exp(s - s.max(axis=axis, keepdims=True))
+        w = e / e.sum(axis=axis, keepdims=True)
+        if mask == "after":
+            w = w * ~future
+            if renormalise:  # zeroing then renormalising is masking before
+                w = w / w.sum(axis=-1, keepdims=True)
+        return w @ (v if values else k)
 
     return fn
 
 
-def one_loop(q, K, V, t):  # equivalent: a Python loop and lists
-    scores = [float(np.dot(q, K[j])) / np.sqrt(len(q)) for j in range(t + 1)]
-    top = max(scores)
-    w = [np.exp(s - top) for s in scores]
-    total = sum(w)
-    return sum(w[j] / total * V[j] for j in range(t + 1))
+def head_library_softmax(q, k, v):  # equivalent: softmax from the library
+    T = len(q)
+    mask = np.triu(np.full((T, T), -np.inf, dtype=q.dtype), 1)
+    return softmax(q @ k.T / np.sqrt(q.shape[-1]) + mask) @ v
 
 
-def one_no_softmax(q, K, V, t):
-    return (K[: t + 1] @ q / np.sqrt(len(q))) @ V[: t + 1]
+# ------------------------------------------------------------------ experiment
+
+
+def distance_with(
+    sign=1, offset=0, reduce="mean", weighted=True, transpose=False, skip_first=False
+):
+    def fn(pattern):
+        p = np.asarray(pattern, dtype=np.float64)
+        if transpose:
+            p = p.T
+        T = p.shape[-1]
+        gap = sign * (np.arange(T)[:, None] - np.arange(T)) + offset
+        if not weighted:
+            p = np.tri(T) / np.arange(1, T + 1)[:, None]
+        per_query = (p * gap).sum(axis=-1)
+        if reduce == "sum":
+            return float(per_query.sum())
+        if reduce == "entries":
+            return float((p * gap).mean())
+        return float(per_query[1:].mean() if skip_first else per_query.mean())
+
+    return fn
+
+
+def distance_loops(pattern):  # equivalent: loops over queries and visible keys
+    T = len(pattern)
+    total = 0.0
+    for t in range(T):
+        total += sum(float(pattern[t][s]) * (t - s) for s in range(t + 1))
+    return total / T
+
+
+def distance_argmax(pattern):
+    p = np.asarray(pattern)
+    return float(np.mean(np.arange(len(p)) - p.argmax(axis=-1)))
+
+
+def nearest_with(distance=None, pick=np.argmin, order="lh", layers=None):
+    distance = distance or distance_with()
+
+    def fn(patterns):
+        d = np.array([[distance(h) for h in layer] for layer in patterns])
+        if layers is not None:
+            d = d[:layers]
+        layer, head = np.unravel_index(int(pick(d)), d.shape)
+        if order == "hl":
+            layer, head = head, layer
+        return int(layer), int(head), float(d.min() if pick is np.argmin else d.max())
+
+    return fn
+
+
+def nearest_loop(patterns):  # equivalent: a plain search, a list back
+    best = None
+    for layer, heads in enumerate(patterns):
+        for head, pattern in enumerate(heads):
+            d = distance_loops(pattern)
+            if best is None or d < best[2]:
+                best = [layer, head, d]
+    return best
+
+
+def nearest_flat_index_unravelled_wrong(patterns):
+    d = np.array([[distance_with()(h) for h in layer] for layer in patterns])
+    layer, head = np.unravel_index(int(np.argmin(d)), d.shape[::-1])
+    return int(layer), int(head), float(d.min())
+
+
+def nearest_skipping_query_0(patterns):  # the right head, its distance measured wrongly
+    return nearest_with(distance=distance_with(skip_first=True))(patterns)
 
 
 # ------------------------------------------------------------------ masked
@@ -175,111 +242,103 @@ def cached_library(q, k, v, k_cache, v_cache):  # equivalent: the library's atte
 
 
 CATALOGUE = {
-    check_causal_mask: [
+    check_pattern_by_hand: [
         Wrong(
-            "k=0",
-            mask_with(lambda T: np.triu(np.ones((T, T)), 0) > 0),
-            "diagonal-hidden",
-            "diagonal",
+            "unscaled",
+            by_hand([[1, 0, 0], [0.12, 0.88, 0], [0.47, 0.06, 0.47]]),
+            "unscaled",
+            "sqrt\\(D\\)",
         ),
         Wrong(
-            "tril",
-            mask_with(lambda T: np.tril(np.ones((T, T)), -1) > 0),
-            "upside-down",
-            "upside down",
-        ),
-        Wrong(
-            "booleans",
-            lambda T: np.tril(np.ones((T, T), dtype=bool)),
-            "not-additive",
-            "additive",
-        ),
-        Wrong(
-            "1/0 future",
-            lambda T: np.triu(np.ones((T, T)), 1),
-            "not-additive",
-            "additive",
-        ),
-        Wrong(
-            "-1e9",
-            mask_with(lambda T: np.triu(np.ones((T, T)), 1) > 0, fill=-1e9),
-            "large-negative",
-            "-np.inf",
-        ),
-        Wrong(
-            "T + 1",
-            mask_with(lambda T: np.triu(np.ones((T + 1, T + 1)), 1) > 0),
-            "size-off-by-one",
-            "\\(T, T\\)",
-        ),
-        Wrong(
-            "+inf",
-            mask_with(lambda T: np.triu(np.ones((T, T)), 1) > 0, fill=np.inf),
-            None,
-        ),
-    ],
-    check_scaled_scores: [
-        Wrong("unscaled", scores_with(scale=lambda q: 1.0), "unscaled", "not scaled"),
-        Wrong(
-            "/ D",
-            scores_with(scale=lambda q: 1 / q.shape[-1]),
+            "divided by D = 4",
+            by_hand([[1, 0, 0], [0.38, 0.62, 0], [0.38, 0.23, 0.38]]),
             "divided-by-d",
             "square root",
         ),
         Wrong(
-            "/ sqrt(T)",
-            scores_with(scale=lambda q: 1 / np.sqrt(len(q))),
-            "scaled-by-t",
-            "head size",
+            "no mask",
+            by_hand([[0.38, 0.23, 0.38], [0.16, 0.42, 0.42], RIGHT[2]]),
+            "no-mask",
+            "future",
         ),
         Wrong(
-            "k q^T",
-            lambda q, k: k @ q.T / np.sqrt(q.shape[-1]),
+            "zeroed after softmax",
+            by_hand([[0.38, 0, 0], [0.16, 0.42, 0], RIGHT[2]]),
+            "masked-after-softmax",
+            "before",
+        ),
+        Wrong(
+            "future scores set to 0",
+            by_hand([[0.45, 0.27, 0.27], [0.21, 0.58, 0.21], RIGHT[2]]),
+            "zero-not-inf",
+            "-inf, not 0",
+        ),
+        Wrong(
+            "transposed",
+            lambda: np.array(RIGHT).T,
             "transposed",
             "transposed",
         ),
         Wrong(
-            "* sqrt(D)",
-            scores_with(scale=lambda q: np.sqrt(q.shape[-1])),
-            "times-sqrt-d",
-            "don't multiply",
+            "columns sum to 1",
+            lambda: (lambda w: w / w.sum(axis=0))(
+                np.exp(
+                    np.where(
+                        np.tri(3, dtype=bool),
+                        [[0.5, 0, 0.5], [0, 1, 1], [1, 0, 1]],
+                        -np.inf,
+                    )
+                )
+            ),
+            "wrong-axis",
+            "row",
         ),
         Wrong(
-            "q^T k",
-            scores_with(product=lambda q, k: q.T @ k),
-            "wrong-product",
-            "\\(D, D\\)",
-        ),
-        Wrong(
-            "softmaxed",
-            lambda q, k: softmax(q @ k.T / np.sqrt(q.shape[-1])),
-            "softmax-applied",
-            "before softmax",
-        ),
-        Wrong(
-            "/ sqrt(D + 1)",
-            scores_with(scale=lambda q: 1 / np.sqrt(q.shape[-1] + 1)),
+            "e taken as 3",
+            by_hand([[1, 0, 0], [0.25, 0.75, 0], [3 / 7, 1 / 7, 3 / 7]]),
             None,
         ),
     ],
-    check_attention_one_query: [
+    check_causal_attention: [
         Wrong(
-            "all keys", one_with(upto=lambda t: None), "sees-future", "K\\[:t\\+1\\]"
+            "both bugs left",
+            head_with(divisor=float, mask="after"),
+            "planted-bugs",
+            "Both planted bugs",
         ),
-        Wrong("K[:t]", one_with(upto=lambda t: t), "diagonal-hidden", "not K\\[:t\\]"),
-        Wrong("unscaled", one_with(scale=False), "unscaled", "sqrt\\(D\\)"),
-        Wrong("no softmax", one_no_softmax, "no-softmax", "softmax"),
         Wrong(
-            "not normalised", one_with(normalise=False), "not-normalised", "sum to 1"
+            "only the scale fixed",
+            head_with(mask="after"),
+            "masked-after-softmax",
+            "before",
         ),
-        Wrong("keys weighted", one_with(values=False), "weights-times-keys", "values"),
         Wrong(
-            "weights returned",
-            one_with(out=False),
-            "returns-weights",
-            "not the attention weights",
+            "only the mask fixed",
+            head_with(divisor=float),
+            "divided-by-d",
+            "square root",
         ),
-        Wrong("K[:t+2]", one_with(upto=lambda t: t + 2), None),
+        Wrong("no scale", head_with(divisor=lambda d: 1.0), "unscaled", "sqrt\\(D\\)"),
+        Wrong("no mask", head_with(mask="none"), "no-mask", "future"),
+        Wrong(
+            "itself hidden",
+            head_with(mask="self-hidden"),
+            "diagonal-hidden",
+            "diagonal",
+        ),
+        Wrong("axis 0", head_with(axis=0), "wrong-axis", "row"),
+        Wrong("keys weighted", head_with(values=False), "weights-times-keys", "values"),
+        Wrong(
+            "library",
+            lambda q, k, v: attention(q, k, v),
+            "delegates",
+            "write this yourself",
+        ),
+        Wrong(
+            "scaled by sqrt(T)",
+            lambda q, k, v: head_with(divisor=lambda d: np.sqrt(len(q)))(q, k, v),
+            None,
+        ),
     ],
     check_masked_attention: [
         Wrong("nan row", masked_with(safe=False), "masked-row-nan", "fully masked"),
@@ -338,15 +397,70 @@ CATALOGUE = {
             None,
         ),
     ],
+    check_attention_distance: [
+        Wrong("s - t", distance_with(sign=-1), "sign", "never negative"),
+        Wrong("unweighted", distance_with(weighted=False), "unweighted", "Weight each"),
+        Wrong("columns", distance_with(transpose=True), "sign", "by columns"),
+        Wrong(
+            "mean of entries",
+            distance_with(reduce="entries"),
+            "mean-over-entries",
+            "Sum over the keys",
+        ),
+        Wrong(
+            "sum over queries", distance_with(reduce="sum"), "sum-not-mean", "don't add"
+        ),
+        Wrong(
+            "query 0 left out",
+            distance_with(skip_first=True),
+            "skips-query-0",
+            "query 0",
+        ),
+        Wrong("t - s + 1", distance_with(offset=1), "off-by-one", "distance 0"),
+        Wrong("argmax", distance_argmax, "argmax-not-mean", "expectation"),
+        Wrong(
+            "weights squared",
+            lambda p: float(
+                (np.asarray(p) ** 2 * (np.arange(len(p))[:, None] - np.arange(len(p))))
+                .sum(-1)
+                .mean()
+            ),
+            None,
+        ),
+    ],
+    check_nearest_head: [
+        Wrong("furthest", nearest_with(pick=np.argmax), "furthest", "furthest"),
+        Wrong(
+            "(head, layer)", nearest_with(order="hl"), "layer-head-swapped", "swapped"
+        ),
+        Wrong(
+            "unravelled with (H, L)",
+            nearest_flat_index_unravelled_wrong,
+            "unravel-shape",
+            "unravel_index",
+        ),
+        Wrong(
+            "s - t distances",
+            lambda pat: (lambda r: (r[0], r[1], -r[2]))(
+                nearest_with(pick=np.argmax)(pat)
+            ),
+            "sign",
+            "negative",
+        ),
+        Wrong("layer 0 only", nearest_with(layers=1), "one-layer", "every layer"),
+        Wrong("query 0 left out", nearest_skipping_query_0, None),
+    ],
 }
 
 EQUIVALENT = {
-    check_causal_mask: [
-        mask_with(lambda T: np.triu(np.ones((T, T)), 1) > 0),
-        mask_loops,
+    check_pattern_by_hand: [by_hand(RIGHT), rounded(RIGHT), lambda: np.array(RIGHT)],
+    check_causal_attention: [
+        head_with(),
+        head_with(mask="after", renormalise=True),
+        head_library_softmax,
     ],
-    check_scaled_scores: [scores_with(), scores_einsum],
-    check_attention_one_query: [one_with(), one_loop],
+    check_attention_distance: [distance_with(), distance_loops],
+    check_nearest_head: [nearest_with(), nearest_loop],
     check_masked_attention: [masked_with(), masked_softmax_lib],
     check_attention_weights: [pattern_with(), pattern_rounded_lists],
     check_cached_attention_step: [cached_with(), cached_library],

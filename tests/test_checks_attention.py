@@ -1,19 +1,21 @@
-"""Each chapter-04 checker accepts a correct solution and rejects the usual mistakes
-(mask off by one, nan from -inf, forgotten scale, wrong softmax axis) with its hint."""
+"""Chapter 04's checkers: correct solutions pass, the usual mistakes (nan from -inf,
+forgotten scale, wrong softmax axis) get their hint, and what the catalogue
+(test_catalogue_attention.py) does not cover: stubs, the Shakespeare patterns."""
 
 import numpy as np
 import pytest
 
+from nanogpt_lib import interpretability, shakespeare
 from nanogpt_lib.checks.attention import (
-    check_attention_one_query,
-    check_causal_mask,
+    BY_HAND_K,
+    BY_HAND_Q,
+    check_attention_distance,
+    check_causal_attention,
     check_masked_attention,
-    check_scaled_scores,
+    check_nearest_head,
+    check_pattern_by_hand,
+    shakespeare_patterns,
 )
-
-
-def mask(T):
-    return np.where(np.triu(np.ones((T, T), dtype=bool), k=1), -np.inf, 0.0)
 
 
 def scores(q, k):
@@ -23,11 +25,6 @@ def scores(q, k):
 def softmax_rows(x, axis=-1):
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
-
-
-def one_query(q, K, V, t):
-    s = K[: t + 1] @ q / np.sqrt(len(q))
-    return softmax_rows(s) @ V[: t + 1]
 
 
 def masked(q, k, v, keep):
@@ -40,69 +37,86 @@ def masked(q, k, v, keep):
     return out
 
 
+def head(q, k, v):
+    T = len(q)
+    s = np.where(np.tri(T, dtype=bool), scores(q, k), -np.inf)
+    return softmax_rows(s) @ v
+
+
+def distance(pattern):
+    T = len(pattern)
+    gap = np.arange(T)[:, None] - np.arange(T)[None, :]  # t - s
+    return float((pattern * gap).sum(axis=-1).mean())
+
+
+def nearest(patterns):
+    d = np.array([[distance(h) for h in layer] for layer in patterns])
+    layer, head_ = np.unravel_index(np.argmin(d), d.shape)
+    return int(layer), int(head_), float(d[layer, head_])
+
+
 def test_correct_solutions_pass(capsys):
-    check_causal_mask(mask)
-    check_scaled_scores(scores)
-    check_attention_one_query(one_query)
+    pattern = softmax_rows(
+        np.where(np.tri(3, dtype=bool), scores(BY_HAND_Q, BY_HAND_K), -np.inf)
+    )
+    check_pattern_by_hand(lambda: pattern.round(2))
+    check_causal_attention(head)
     check_masked_attention(masked)
+    check_attention_distance(distance)
+    check_nearest_head(nearest)
     assert capsys.readouterr().out.splitlines() == [
-        "check_causal_mask: all 3 cases passed.",
-        "check_scaled_scores: all 4 cases passed.",
-        "check_attention_one_query: all 4 cases passed.",
+        "check_pattern_by_hand: all 3 cases passed.",
+        "check_causal_attention: all 4 cases passed.",
         "check_masked_attention: all 4 cases passed.",
+        "check_attention_distance: all 5 cases passed.",
+        "check_nearest_head: all 2 cases passed.",
     ]
 
 
-@pytest.mark.parametrize(
-    "wrong, hint",
-    [
-        (
-            lambda T: np.where(np.triu(np.ones((T, T))) > 0, -np.inf, 0.0),
-            "diagonal must stay visible",
-        ),
-        (
-            lambda T: np.where(np.tril(np.ones((T, T)), -1) > 0, -np.inf, 0.0),
-            "upside down",
-        ),
-        (lambda T: np.tril(np.ones((T, T), dtype=bool)), "additive"),
-        (lambda T: np.where(mask(T) < 0, -1e9, 0.0), "Use -np.inf"),
-    ],
-)
-def test_causal_mask_mistakes(wrong, hint):
-    with pytest.raises(AssertionError, match=hint):
-        check_causal_mask(wrong)
+def test_by_hand_pattern_names_the_wrong_row():
+    with pytest.raises(AssertionError, match=r"\[row 2 \(query 2\)\]"):
+        check_pattern_by_hand(lambda: [[1, 0, 0], [0.27, 0.73, 0], [0.5, 0.0, 0.5]])
 
 
-@pytest.mark.parametrize(
-    "wrong, hint",
-    [
-        (lambda q, k: q @ k.T, "not scaled"),
-        (lambda q, k: q @ k.T / q.shape[1], "divided by D"),
-        (lambda q, k: q @ k.T / np.sqrt(len(q)), "not the\nnumber of tokens|head size"),
-        (lambda q, k: k @ q.T / np.sqrt(q.shape[1]), "transposed"),
-    ],
-)
-def test_scaled_scores_mistakes(wrong, hint):
-    with pytest.raises(AssertionError, match=hint):
-        check_scaled_scores(wrong)
+def test_shakespeare_patterns_are_the_models_and_read_only():
+    cfg, params, chars = shakespeare.load_model()
+    ids = np.array(chars.encode(shakespeare.held_out_text()[:256]))
+    patterns = shakespeare_patterns()
+    assert patterns is shakespeare_patterns()  # computed once
+    assert patterns.shape == (cfg.n_layer, cfg.n_head, 256, 256)
+    np.testing.assert_array_equal(
+        patterns, interpretability.attention_patterns(params, ids, cfg)
+    )
+    with pytest.raises(ValueError):
+        patterns[0, 0, 0, 0] = 0.5  # an answer cannot spoil the next check
+
+
+def test_nearest_head_of_the_shakespeare_model_is_a_real_finding():
+    """The head the experiment finds stays within two characters of each query,
+    far nearer than an even spread over the past ((T - 1) / 4 = 63.75)."""
+    layer, head_, d = nearest(shakespeare_patterns())
+    assert layer > 0 and d < 2.0
+    assert distance(np.tri(256) / np.arange(1, 257)[:, None]) == pytest.approx(63.75)
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize(
     "wrong, hint",
     [
-        (lambda q, K, V, t: softmax_rows(K @ q / np.sqrt(len(q))) @ V, "not all keys"),
-        (lambda q, K, V, t: one_query(q, K, V, t - 1), "not K\\[:t\\]"),
-        (lambda q, K, V, t: softmax_rows(K[: t + 1] @ q) @ V[: t + 1], "sqrt\\(D\\)"),
+        (lambda q, k, v: softmax_rows(scores(q, k)) @ v, "future is visible"),
         (
-            lambda q, K, V, t: (K[: t + 1] @ q / np.sqrt(len(q))) @ V[: t + 1],
-            "apply softmax",
+            lambda q, k, v: (softmax_rows(scores(q, k)) * np.tri(len(q))) @ v,
+            "Mask \\*before\\* softmax",
+        ),
+        (
+            lambda q, k, v: head(q / np.sqrt(q.shape[1]), k, v),
+            "divided the scores by D",
         ),
     ],
 )
-def test_one_query_mistakes(wrong, hint):
+def test_causal_attention_mistakes(wrong, hint):
     with pytest.raises(AssertionError, match=hint):
-        check_attention_one_query(wrong)
+        check_causal_attention(wrong)
 
 
 def naive_nan(q, k, v, keep):

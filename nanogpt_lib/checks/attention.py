@@ -1,19 +1,23 @@
-"""Checkers for chapter 04's exercises: mask, scaled scores, one query, full head."""
+"""Checkers for chapter 04's exercises: a pattern by hand, a head to debug, extra
+masks without nan, a cached step, and attention distance on the Shakespeare model."""
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
 from .. import attention as lib
-from ._core import Case, Mistake, run_checks
+from ._core import Case, Mistake, require_callable, run_checks
 
 __all__ = [
-    "check_causal_mask",
-    "check_scaled_scores",
-    "check_attention_one_query",
+    "check_pattern_by_hand",
+    "check_causal_attention",
     "check_masked_attention",
     "check_attention_weights",
     "check_cached_attention_step",
+    "check_attention_distance",
+    "check_nearest_head",
 ]
 
 HINT_DIAGONAL = (
@@ -32,212 +36,6 @@ def _naive_softmax(scores):
     with np.errstate(invalid="ignore", over="ignore"):
         e = np.exp(scores - np.max(scores, axis=-1, keepdims=True))
         return e / e.sum(axis=-1, keepdims=True)
-
-
-def check_causal_mask(candidate) -> None:
-    """Check `candidate(T)`: a (T, T) float mask, 0 on and below the diagonal, -inf
-    above."""
-    cases = [Case(f"T = {t}", (t,)) for t in (1, 2, 5)]
-
-    def reference(T):
-        return lib.causal_mask(T)
-
-    def where_hidden(hidden):
-        return np.where(hidden, -np.inf, 0.0)
-
-    mistakes = [
-        Mistake(
-            HINT_DIAGONAL,
-            lambda T: where_hidden(np.triu(np.ones((T, T)), 0)),
-            id="diagonal-hidden",
-        ),
-        Mistake(
-            HINT_FUTURE,
-            lambda T: where_hidden(np.tril(np.ones((T, T)), -1)),
-            id="upside-down",
-        ),
-        Mistake(
-            HINT_FUTURE + " (Also keep the diagonal visible.)",
-            lambda T: where_hidden(np.tril(np.ones((T, T)), 0)),
-            id="upside-down",
-        ),
-        Mistake(
-            "Return an *additive* mask: 0 where a query may look and -np.inf where "
-            "it may not, not True/False or 1/0.",
-            lambda T: np.tril(np.ones((T, T))),
-            id="not-additive",
-        ),
-        Mistake(
-            "Return an *additive* mask: 0 where a query may look and -np.inf where "
-            "it may not, not True/False or 1/0.",
-            lambda T: np.triu(np.ones((T, T)), 1),
-            id="not-additive",
-        ),
-        Mistake(
-            "Use -np.inf for hidden entries, as the exercise asks. A large finite "
-            "negative number such as -1e9 gives the same pattern (exp underflows to "
-            "exactly 0; GPT-2's own code masks with -1e10), but this mask is compared "
-            "entry by entry with the library's, which uses -inf.",
-            lambda T: np.where(np.triu(np.ones((T, T)), 1) > 0, -1e9, 0.0),
-            id="large-negative",
-        ),
-    ]
-    mistakes.append(
-        Mistake(
-            "Off by one in the size: the mask is (T, T), one row per query and one "
-            "column per key.",
-            lambda T: lib.causal_mask(T + 1),
-            id="size-off-by-one",
-        )
-    )
-    run_checks(
-        "check_causal_mask",
-        candidate,
-        reference,
-        cases,
-        mistakes,
-        forbid=[lib.causal_mask],
-    )
-
-
-def _qk(rng, T: int, S: int, D: int):
-    return (
-        rng.normal(size=(T, D)).astype(np.float32),
-        rng.normal(size=(S, D)).astype(np.float32),
-    )
-
-
-def check_scaled_scores(candidate) -> None:
-    """Check `candidate(q, k)`: q (T, D), k (S, D) -> q k^T / sqrt(D), shape (T, S)."""
-    rng = np.random.default_rng(40)
-    cases = [
-        Case("T = S = 4, D = 16", _qk(rng, 4, 4, 16)),
-        Case("T = 3, S = 5, D = 9", _qk(rng, 3, 5, 9)),
-        Case("T = S = 1, D = 4", _qk(rng, 1, 1, 4)),
-        Case("T = S = 6, D = 64", _qk(rng, 6, 6, 64)),
-    ]
-
-    def reference(q, k):
-        return (q @ k.T) / np.sqrt(q.shape[-1])
-
-    mistakes = [
-        Mistake(
-            "The scores are not scaled. " + HINT_SCALE,
-            lambda q, k: q @ k.T,
-            id="unscaled",
-        ),
-        Mistake(
-            "You divided by D; divide by its square root, sqrt(D).",
-            lambda q, k: q @ k.T / q.shape[-1],
-            id="divided-by-d",
-        ),
-        Mistake(
-            "Scale by sqrt(D) where D is the *head size* (the last axis), not the "
-            "number of tokens.",
-            lambda q, k: q @ k.T / np.sqrt(q.shape[0]),
-            id="scaled-by-t",
-        ),
-        Mistake(
-            "The result is transposed: row i holds query i, so compute q @ k.T "
-            "(shape (T, S)), not k @ q.T.",
-            lambda q, k: (k @ q.T) / np.sqrt(q.shape[-1]),
-            id="transposed",
-        ),
-    ]
-    mistakes += [
-        Mistake(
-            "Divide by sqrt(D), don't multiply: the scores must shrink as D grows.",
-            lambda q, k: q @ k.T * np.sqrt(q.shape[-1]),
-            id="times-sqrt-d",
-        ),
-        Mistake(
-            "That is q^T k, shape (D, D): the scores pair every query *row* with "
-            "every key row, q @ k.T, shape (T, S).",
-            lambda q, k: q.T @ k / np.sqrt(q.shape[-1]),
-            id="wrong-product",
-        ),
-        Mistake(
-            "Return the scores, before softmax: the weights come in the next step.",
-            lambda q, k: _naive_softmax(q @ k.T / np.sqrt(q.shape[-1])),
-            id="softmax-applied",
-        ),
-    ]
-    run_checks("check_scaled_scores", candidate, reference, cases, mistakes)
-
-
-def check_attention_one_query(candidate) -> None:
-    """Check `candidate(q, K, V, t)`: the output of the query at position t, which
-    sees keys 0..t."""
-    rng = np.random.default_rng(41)
-    T, D, Dv = 6, 8, 5
-    q_all = rng.normal(size=(T, D)).astype(np.float32)
-    K = rng.normal(size=(T, D)).astype(np.float32)
-    V = rng.normal(size=(T, Dv)).astype(np.float32)
-    cases = [Case(f"query at t = {t}", (q_all[t], K, V, t)) for t in (3, T - 1, 0)] + [
-        Case("t = 2 with T = 3", (q_all[2], K[:3], V[:3], 2))
-    ]
-
-    def one(q, K, V, t, *, upto=None, scale=True):
-        upto = t + 1 if upto is None else upto
-        scores = K[:upto] @ q
-        if scale:
-            scores = scores / np.sqrt(q.shape[-1])
-        return _naive_softmax(scores) @ V[:upto]
-
-    def reference(q, K, V, t):
-        return lib.attention(q[None], K[: t + 1], V[: t + 1], causal=False)[0]
-
-    mistakes = [
-        Mistake(
-            "Query t may only see keys 0..t: use K[:t+1] and V[:t+1], not all keys.",
-            lambda q, K, V, t: one(q, K, V, t, upto=len(K)),
-            id="sees-future",
-        ),
-        Mistake(
-            HINT_DIAGONAL + " For one query: use K[:t+1], not K[:t].",
-            lambda q, K, V, t: one(q, K, V, t, upto=t),
-            id="diagonal-hidden",
-        ),
-        Mistake(
-            HINT_SCALE, lambda q, K, V, t: one(q, K, V, t, scale=False), id="unscaled"
-        ),
-        Mistake(
-            "The weights must sum to 1: apply softmax to the scores before "
-            "weighting the values.",
-            lambda q, K, V, t: (K[: t + 1] @ q / np.sqrt(q.shape[-1])) @ V[: t + 1],
-            id="no-softmax",
-        ),
-    ]
-    mistakes += [
-        Mistake(
-            "The weights must sum to 1: divide exp(scores) by its sum.",
-            lambda q, K, V, t: (
-                np.exp((s := K[: t + 1] @ q / np.sqrt(q.shape[-1])) - s.max())
-                @ V[: t + 1]
-            ),
-            id="not-normalised",
-        ),
-        Mistake(
-            "Weight the *values* V, not the keys K: the output is weights @ V[:t+1].",
-            lambda q, K, V, t: (
-                _naive_softmax(K[: t + 1] @ q / np.sqrt(q.shape[-1])) @ K[: t + 1]
-            ),
-            id="weights-times-keys",
-        ),
-        Mistake(
-            "Return the output vector (weights @ V), not the attention weights.",
-            lambda q, K, V, t: _naive_softmax(K[: t + 1] @ q / np.sqrt(q.shape[-1])),
-            id="returns-weights",
-        ),
-    ]
-    run_checks(
-        "check_attention_one_query",
-        candidate,
-        reference,
-        cases,
-        mistakes,
-        forbid=[lib.attention],
-    )
 
 
 def check_masked_attention(candidate) -> None:
@@ -538,4 +336,420 @@ def check_cached_attention_step(candidate) -> None:
         mistakes,
         rtol=1e-4,
         atol=1e-5,
+    )
+
+
+# ------------------------------------------------------------------ by hand
+
+#: The by-hand exercise's queries and keys (T = 3, D = 4, so sqrt(D) = 2).
+BY_HAND_Q = np.array([[1.0, 0, 0, 0], [0, 0, 1, 1], [1, 1, 0, 0]])
+BY_HAND_K = np.array([[1.0, 1, 0, 0], [0, 0, 1, 1], [1, 1, 1, 1]])
+
+
+def _scaled_by(q, k, divisor):
+    """The causal pattern with the scores divided by `divisor`."""
+    return _weights(np.asarray(q) / divisor * np.sqrt(np.shape(q)[-1]), k)
+
+
+def _zero_not_inf(q, k):
+    scores = np.asarray(q) @ np.asarray(k).T / np.sqrt(np.shape(q)[-1])
+    scores = np.where(np.tri(len(q), dtype=bool), scores, 0.0)
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _pattern_mistakes() -> list[Mistake]:
+    """The mistakes a (T, T) causal pattern can show, by hand or in code."""
+    return [
+        Mistake(HINT_SCALE, lambda q, k: _weights(q, k, scale=False), id="unscaled"),
+        Mistake(
+            "You divided the scores by D; divide by its square root, sqrt(D) "
+            "(here 2, not 4).",
+            lambda q, k: _scaled_by(q, k, np.shape(q)[-1]),
+            id="divided-by-d",
+        ),
+        Mistake(
+            "The future is visible: query i may only attend to keys 0..i, so the "
+            "pattern is zero above the diagonal.",
+            lambda q, k: _weights(q, k, causal=False),
+            id="no-mask",
+        ),
+        Mistake(
+            "Mask *before* softmax: zeroing the future after softmax leaves rows "
+            "that no longer sum to 1.",
+            _weights_masked_after,
+            id="masked-after-softmax",
+        ),
+        Mistake(
+            "A hidden score must become -inf, not 0: a score of 0 still gets "
+            "weight e^0 = 1, so the future keeps a share.",
+            _zero_not_inf,
+            id="zero-not-inf",
+        ),
+        Mistake(
+            "Softmax over the wrong axis: each *row* (one query's weights over "
+            "the keys) sums to 1, axis=-1.",
+            lambda q, k: _weights(q, k, axis=0),
+            id="wrong-axis",
+        ),
+        Mistake(
+            "The pattern is transposed: row i is query i, column j key j, so the "
+            "zeros sit above the diagonal.",
+            lambda q, k: _weights(q, k).T,
+            id="transposed",
+        ),
+    ]
+
+
+def check_pattern_by_hand(candidate) -> None:
+    """Check `candidate()`, a hand-computed (3, 3) causal attention pattern for the
+    queries BY_HAND_Q and keys BY_HAND_K (D = 4). Values are compared to 0.01."""
+    require_callable("check_pattern_by_hand", candidate)
+
+    @functools.cache
+    def answer():
+        return candidate()
+
+    def row(q, k, i):
+        got = answer()
+        try:
+            return np.asarray(got, dtype=np.float64)[i]
+        except (TypeError, ValueError):
+            return got
+
+    def per_row(mistake: Mistake) -> Mistake:
+        mistake.wrong = functools.partial(
+            lambda fn, q, k, i: fn(q, k)[i], mistake.wrong
+        )
+        return mistake
+
+    cases = [Case(f"row {i} (query {i})", (BY_HAND_Q, BY_HAND_K, i)) for i in range(3)]
+    run_checks(
+        "check_pattern_by_hand",
+        row,
+        lambda q, k, i: _weights(q, k)[i],
+        cases,
+        [per_row(m) for m in _pattern_mistakes()],
+        rtol=0.0,
+        atol=0.01,
+    )
+
+
+# ------------------------------------------------------------------ debug
+
+
+def _head(q, k, v, *, divisor=None, mask="before", axis=-1, values=True):
+    """One causal head, with one thing done differently."""
+    q, k, v = (np.asarray(a, dtype=np.float64) for a in (q, k, v))
+    T, D = q.shape
+    scores = q @ k.T / (np.sqrt(D) if divisor is None else divisor(D))
+    future = ~np.tri(T, dtype=bool)
+    if mask == "before":
+        scores = np.where(future, -np.inf, scores)
+    elif mask == "diagonal":
+        scores = np.where(~np.tri(T, k=-1, dtype=bool), -np.inf, scores)
+    w = _naive_softmax(scores) if axis == -1 else _naive_softmax(scores.T).T
+    if mask == "after":
+        w = np.where(future, 0.0, w)
+    return w @ (v if values else k)
+
+
+def check_causal_attention(candidate) -> None:
+    """Check `candidate(q, k, v)`: one causal head, q, k (T, D), v (T, Dv) ->
+    (T, Dv) (the debug exercise's fixed version of `buggy_attention`)."""
+    rng = np.random.default_rng(45)
+
+    def qkv(T, D, Dv):
+        return tuple(rng.normal(size=(T, n)).astype(np.float32) for n in (D, D, Dv))
+
+    cases = [
+        Case("T = 5, D = 4", qkv(5, 4, 4)),
+        Case("T = 6, D = 16, Dv = 3", qkv(6, 16, 3)),
+        Case("T = 1", qkv(1, 4, 2)),
+        Case("T = 3, D = 9 (values as wide as keys)", qkv(3, 9, 9)),
+    ]
+    mistakes = [
+        Mistake(
+            "Both planted bugs are still there: mask *before* the softmax (-inf "
+            "where j > i) and divide the scores by sqrt(D), not D.",
+            lambda q, k, v: _head(q, k, v, divisor=float, mask="after"),
+            id="planted-bugs",
+        ),
+        Mistake(
+            "Mask *before* softmax: zeroing the future after softmax leaves rows "
+            "that no longer sum to 1 (query 0 should output exactly v[0]).",
+            lambda q, k, v: _head(q, k, v, mask="after"),
+            id="masked-after-softmax",
+        ),
+        Mistake(
+            "You divided the scores by D; divide by its square root, sqrt(D).",
+            lambda q, k, v: _head(q, k, v, divisor=float),
+            id="divided-by-d",
+        ),
+        Mistake(
+            HINT_SCALE,
+            lambda q, k, v: _head(q, k, v, divisor=lambda d: 1.0),
+            id="unscaled",
+        ),
+        Mistake(
+            "The future is visible: hide every key j > i from query i.",
+            lambda q, k, v: _head(q, k, v, mask="none"),
+            id="no-mask",
+        ),
+        Mistake(
+            HINT_DIAGONAL,
+            lambda q, k, v: _head(q, k, v, mask="diagonal"),
+            id="diagonal-hidden",
+        ),
+        Mistake(
+            "Softmax over the wrong axis: each *row* (one query's weights over "
+            "the keys) sums to 1, axis=-1.",
+            lambda q, k, v: _head(q, k, v, axis=0),
+            id="wrong-axis",
+        ),
+        Mistake(
+            "Weight the *values* v, not the keys: the output is pattern @ v.",
+            lambda q, k, v: _head(q, k, v, values=False),
+            id="weights-times-keys",
+        ),
+    ]
+    run_checks(
+        "check_causal_attention",
+        candidate,
+        lambda q, k, v: lib.attention(q, k, v),
+        cases,
+        mistakes,
+        rtol=1e-4,
+        atol=1e-5,
+        forbid=[lib.attention],
+    )
+
+
+# ------------------------------------------------------------------ experiment
+
+
+def _distance(
+    pattern,
+    *,
+    sign=1,
+    weighted=True,
+    offset=0,
+    reduce="mean",
+    skip_first=False,
+    argmax=False,
+):
+    """Mean over queries of sum_s pattern[t, s] (t - s), with one thing changed."""
+    p = np.asarray(pattern, dtype=np.float64)
+    T = p.shape[-1]
+    gap = sign * (np.arange(T)[:, None] - np.arange(T)[None, :]) + offset
+    if argmax:
+        per_query = (np.argmax(p, axis=-1) * -1 + np.arange(T)).astype(float)
+    elif weighted:
+        per_query = (p * gap).sum(axis=-1)
+    else:  # an even spread over the visible keys, whatever the pattern
+        visible = np.tri(T, dtype=bool)
+        per_query = np.where(visible, gap, 0).sum(axis=-1) / visible.sum(axis=-1)
+    if reduce == "sum":
+        return float(per_query.sum())
+    if reduce == "entries":
+        return float((p * gap).mean())
+    return float(per_query[1:].mean() if skip_first else per_query.mean())
+
+
+def _masked_softmax(scores):
+    T = scores.shape[-1]
+    scores = np.where(np.tri(T, dtype=bool), scores, -np.inf)
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _uniform(T):
+    return np.tri(T) / np.arange(1, T + 1)[:, None]
+
+
+def _previous(T):
+    p = np.eye(T, k=-1)
+    p[0, 0] = 1.0
+    return p
+
+
+def check_attention_distance(candidate) -> None:
+    """Check `candidate(pattern)`: for one head's (T, T) causal pattern, the mean
+    over all T queries of sum_s pattern[t, s] * (t - s), in positions (a float)."""
+    rng = np.random.default_rng(46)
+    cases = [
+        Case("even spread, T = 4", (_uniform(4),)),
+        Case("always the previous token, T = 5", (_previous(5),)),
+        Case("only itself, T = 3", (np.eye(3),)),
+        Case(
+            "a random causal pattern, T = 6",
+            (_masked_softmax(rng.normal(size=(6, 6)) * 2),),
+        ),
+        Case(
+            "a float32 pattern, T = 8",
+            (_masked_softmax(rng.normal(size=(8, 8))).astype(np.float32),),
+        ),
+    ]
+    mistakes = [
+        Mistake(
+            "The distance is t - s (how far back key s is from query t), not "
+            "s - t: it is never negative under a causal mask. (Reading the pattern "
+            "by columns, pattern.T, gives the same negative number.)",
+            lambda p: _distance(p, sign=-1),
+            id="sign",
+        ),
+        Mistake(
+            "Weight each distance by the attention it gets: sum_s pattern[t, s] * "
+            "(t - s). Without the weights every head looks like an even spread.",
+            lambda p: _distance(p, weighted=False),
+            id="unweighted",
+        ),
+        Mistake(
+            "Sum over the keys first (one distance per query), then average over "
+            "the T queries: the mean over all T x T entries divides by T once more.",
+            lambda p: _distance(p, reduce="entries"),
+            id="mean-over-entries",
+        ),
+        Mistake(
+            "Average over the queries, don't add them up: a mean distance is in "
+            "positions, whatever T is.",
+            lambda p: _distance(p, reduce="sum"),
+            id="sum-not-mean",
+        ),
+        Mistake(
+            "Average over all T queries, query 0 included (it can only see itself, "
+            "at distance 0), as the exercise defines it.",
+            lambda p: _distance(p, skip_first=True),
+            id="skips-query-0",
+        ),
+        Mistake(
+            "A token attending to itself is at distance 0: use t - s, not t - s + 1.",
+            lambda p: _distance(p, offset=1),
+            id="off-by-one",
+        ),
+        Mistake(
+            "Average the distance over the whole pattern row (an expectation), not "
+            "just the distance of the key with the largest share.",
+            lambda p: _distance(p, argmax=True),
+            id="argmax-not-mean",
+        ),
+    ]
+    run_checks(
+        "check_attention_distance",
+        candidate,
+        _distance,
+        cases,
+        mistakes,
+        rtol=1e-4,
+        atol=1e-5,
+    )
+
+
+#: The experiment's text: the first 256 held-out characters (Macbeth's opening).
+EXPERIMENT_CHARS = 256
+
+
+@functools.cache
+def shakespeare_patterns() -> np.ndarray:
+    """Every head's pattern of the Shakespeare model on the experiment's text.
+
+    Shapes: () -> (L, H, T, T) = (4, 4, 256, 256).
+    """
+    from .. import interpretability, shakespeare
+
+    cfg, params, chars = shakespeare.load_model()
+    ids = np.array(chars.encode(shakespeare.held_out_text()[:EXPERIMENT_CHARS]))
+    patterns = interpretability.attention_patterns(params, ids, cfg)
+    patterns.flags.writeable = False
+    return patterns
+
+
+def _head_distances(patterns, **kwargs) -> np.ndarray:
+    p = np.asarray(patterns, dtype=np.float64)
+    return np.array([[_distance(h, **kwargs) for h in layer] for layer in p])
+
+
+def _nearest(
+    patterns, *, pick=np.argmin, swap=False, shape=None, sign=1, first_layer=False
+):
+    d = _head_distances(patterns) * sign
+    if first_layer:
+        d = d[:1]
+    flat = int(pick(d))
+    layer, head = np.unravel_index(flat, shape or d.shape)
+    if swap:
+        layer, head = head, layer
+    return (int(layer), int(head), float(d.reshape(-1)[flat]))
+
+
+def _synthetic_heads(rng) -> np.ndarray:
+    """2 layers x 3 heads, T = 7: the nearest-looking head is layer 1, head 0."""
+    T = 7
+    heads = [
+        [
+            _uniform(T),
+            _masked_softmax(rng.normal(size=(T, T))),
+            _masked_softmax(rng.normal(size=(T, T)) * 0.5),
+        ],
+        [
+            0.9 * _previous(T) + 0.1 * np.eye(T),
+            _masked_softmax(rng.normal(size=(T, T)) * 3),
+            _uniform(T),
+        ],
+    ]
+    return np.array(heads)
+
+
+def check_nearest_head(candidate) -> None:
+    """Check `candidate(patterns)`: for patterns (L, H, T, T), the head whose
+    attention stays nearest (smallest mean distance, see check_attention_distance)
+    as (layer, head, its mean distance). Run on the Shakespeare model's heads."""
+    require_callable("check_nearest_head", candidate)
+    rng = np.random.default_rng(47)
+    cases = [
+        Case("2 layers x 3 heads, T = 7", (_synthetic_heads(rng),)),
+        Case(
+            "the Shakespeare model on Macbeth's opening, T = 256",
+            (shakespeare_patterns(),),
+        ),
+    ]
+    mistakes = [
+        Mistake(
+            "That is the head that looks *furthest* back (the largest mean "
+            "distance); the nearest has the smallest.",
+            lambda p: _nearest(p, pick=np.argmax),
+            id="furthest",
+        ),
+        Mistake(
+            "Layer and head are swapped: patterns[layer, head], so return (layer, "
+            "head, distance) in that order.",
+            lambda p: _nearest(p, swap=True),
+            id="layer-head-swapped",
+        ),
+        Mistake(
+            "np.unravel_index needs the shape (L, H) of the table of distances, in "
+            "that order.",
+            lambda p: _nearest(p, shape=np.shape(p)[1::-1]),
+            id="unravel-shape",
+        ),
+        Mistake(
+            "The distances came out negative (s - t): the smallest of those is the "
+            "head that looks furthest. Use t - s.",
+            lambda p: _nearest(p, sign=-1),
+            id="sign",
+        ),
+        Mistake(
+            "Search every layer, not only the first.",
+            lambda p: _nearest(p, first_layer=True),
+            id="one-layer",
+        ),
+    ]
+    run_checks(
+        "check_nearest_head",
+        candidate,
+        _nearest,
+        cases,
+        mistakes,
+        rtol=1e-4,
+        atol=1e-4,
     )
