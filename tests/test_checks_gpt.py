@@ -190,6 +190,8 @@ def test_char_prob_reports_the_prediction_and_never_fails_on_it(capsys):
         *checks._shakespeare()[1::-1], checks._shakespeare()[2],
         checks.witches_text(), "u",
     )  # fmt: skip
+    # the teaching guide's numbers: 'u' about 0.14, while the model bets on 'e'
+    assert 0.1 < measured < 0.2
     assert out[1].startswith(f"P('u' after '...cauldron b') = {measured:.3f}")
     assert "you predicted 0.90 (too high" in out[1]
     checks.check_next_char_probability(good_char_prob, measured)
@@ -206,6 +208,10 @@ def test_char_prob_asks_for_a_prediction_when_it_is_a_stub(capsys):
 
 def test_witches_text_ends_where_the_chant_asks_for_u():
     text = checks.witches_text()
+    lm_cfg, lm_params, chars = checks._shakespeare()
+    last = np.array(chars.encode(text)[-lm_cfg.block_size :])
+    probs = softmax(gpt.forward(lm_params, last, lm_cfg)[-1])
+    assert chars.decode([int(np.argmax(probs))]) == "e"
     assert text.endswith("Double, double toil and trouble;\nFire burn, and cauldron b")
     assert "cauldron bubble" not in text
 
