@@ -221,7 +221,6 @@ def test_maths_carries_assistive_mathml(browser):
 # Chapters whose printed output still has lines over 88 columns (counted when this
 # test was written); each is expected to pass once its output is wrapped.
 WIDE_OUTPUT = {"02_embeddings",
-               "05_multihead_attention", "06_mlp",
                "09_looking_inside", "A1_training"}  # fmt: skip
 
 

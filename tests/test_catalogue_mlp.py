@@ -13,9 +13,16 @@ from _catalogue import (
     wrong_params,
 )
 
-from nanogpt_lib.checks.mlp import check_block, check_gelu, check_layer_norm, check_mlp
+from nanogpt_lib.checks.mlp import (
+    check_block,
+    check_gelu_by_hand,
+    check_gelu_grad,
+    check_layer_norm,
+    check_stream_norms,
+)
+from nanogpt_lib.gpt import forward
 from nanogpt_lib.layernorm import layer_norm
-from nanogpt_lib.mlp import gelu, mlp
+from nanogpt_lib.mlp import mlp
 from nanogpt_lib.multihead import multi_head_attention
 
 # ------------------------------------------------------------------ layer norm
@@ -30,10 +37,12 @@ def ln_with(
     axis=-1,
     keepdims=True,
     swap=False,
+    var_axis=None,
 ):
     def fn(x, weight, bias):
         mu = x.mean(axis=axis, keepdims=keepdims)
-        var = x.var(axis=axis, ddof=ddof, keepdims=keepdims)
+        v_axis = axis if var_axis is None else var_axis
+        var = x.var(axis=v_axis, ddof=ddof, keepdims=keepdims)
         xc = x - mu if centre else x
         out = xc / (np.sqrt(var) + eps) if eps_outside else xc / np.sqrt(var + eps)
         if not affine:
@@ -70,41 +79,88 @@ def gelu_with(k=K, c=0.044715, power=3, half=0.5):
     return lambda x: half * x * (1 + np.tanh(k * (x + c * x**power)))
 
 
-def gelu_erf(x):
-    from math import erf
-
-    return np.array(
-        [v * 0.5 * (1 + erf(v / math.sqrt(2))) for v in np.ravel(x)]
-    ).reshape(np.shape(x))
+# ------------------------------------------------------------------ stream norms
 
 
-def gelu_sigmoid_form(x):  # equivalent: 0.5 (1 + tanh(u)) = sigmoid(2u)
-    u = math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)
-    return x / (1 + np.exp(-2 * u))
-
-
-# ------------------------------------------------------------------ mlp
-
-
-def mlp_with(act=gelu, fc_bias=True, proj_bias=True, act_last=False):
-    def fn(x, p):
-        h = x @ p["c_fc"]["weight"]
-        if fc_bias:
-            h = h + p["c_fc"]["bias"]
-        if not act_last:
-            h = act(h)
-        out = h @ p["c_proj"]["weight"]
-        if proj_bias:
-            out = out + p["c_proj"]["bias"]
-        return act(out) if act_last else out
+def norms_with(stages="blocks", axis=-1, power=1.0, drop_first=False, rms=False):
+    def fn(params, ids, cfg):
+        trace = {}
+        forward(params, ids, cfg, trace=trace)
+        names = ["x0"]
+        for i in range(cfg.n_layer):
+            names += [f"h.{i}.res_1", f"h.{i}.res_2"] if stages == "all" else []
+            names += [f"h.{i}.res_2"] if stages == "blocks" else []
+            names += [f"h.{i}.res_1"] if stages == "attn" else []
+        out = np.array(
+            [(np.linalg.norm(trace[n], axis=axis) ** power).mean() for n in names]
+        )
+        if rms:
+            out = out / np.sqrt(cfg.n_embd)
+        return out[1:] if drop_first else out
 
     return fn
 
 
-def mlp_einsum(x, p):  # equivalent: einsum and a hand-written GELU
-    h = np.einsum("...c,cf->...f", x, p["c_fc"]["weight"]) + p["c_fc"]["bias"]
-    h = gelu_with()(h)
-    return np.einsum("...f,fc->...c", h, p["c_proj"]["weight"]) + p["c_proj"]["bias"]
+def norms_of_mean(params, ids, cfg):
+    trace = {}
+    forward(params, ids, cfg, trace=trace)
+    names = ["x0"] + [f"h.{i}.res_2" for i in range(cfg.n_layer)]
+    flat = [trace[n].reshape(-1, cfg.n_embd) for n in names]
+    return np.array([np.linalg.norm(f.mean(axis=0)) for f in flat])
+
+
+def norms_through_lens(params, ids, cfg):  # equivalent: the stream, by hand
+    x = params["wte"][ids] + params["wpe"][: np.shape(ids)[-1]]
+    trace = {}
+    forward(params, ids, cfg, trace=trace)
+    streams = [x] + [trace[f"h.{i}.res_2"] for i in range(cfg.n_layer)]
+    return [float(np.sqrt((s.astype(np.float64) ** 2).sum(-1)).mean()) for s in streams]
+
+
+# ------------------------------------------------------------------ by hand
+
+GELU_RIGHT = {"gelu(-1)": -0.159, "gelu(0.5)": 0.346, "gelu(2)": 1.955}
+
+
+def gelu_answers(**changes):
+    def fn():
+        return {**GELU_RIGHT, "mlp_params": 131_712, **changes}
+
+    return fn
+
+
+# ------------------------------------------------------------------ slope
+
+
+def slope_with(one_minus_t=False, inner=True, k=K, product=True):
+    def fn(x):
+        t = np.tanh(k * (x + 0.044715 * x**3))
+        dt = (1 - t) if one_minus_t else (1 - t * t)
+        chain = k * ((1 + 3 * 0.044715 * x * x) if inner else 1)
+        return (0.5 * (1 + t) if product else 0) + 0.5 * x * dt * chain
+
+    return fn
+
+
+def slope_exact(x):
+    from math import erf
+
+    x = np.asarray(x, dtype=np.float64)
+    phi = np.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+    big_phi = np.array([0.5 * (1 + erf(v / math.sqrt(2))) for v in x.ravel()])
+    return big_phi.reshape(x.shape) + x * phi
+
+
+def slope_finite_difference(x, h=1e-3):  # equivalent: a central difference, float64
+    x = np.asarray(x, dtype=np.float64)
+    g = gelu_with()
+    return ((g(x + h) - g(x - h)) / (2 * h)).astype(np.float32)
+
+
+def slope_sigmoid_form(x):  # equivalent: GELU = x sigmoid(2u), differentiated
+    u = K * (x + 0.044715 * x**3)
+    s = 1 / (1 + np.exp(-2 * u))
+    return s + x * 2 * s * (1 - s) * K * (1 + 3 * 0.044715 * x * x)
 
 
 # ------------------------------------------------------------------ block
@@ -178,6 +234,12 @@ CATALOGUE = {
         Wrong("no affine", ln_with(affine=False), "no-affine", "scale and shift"),
         Wrong("no centring", ln_with(centre=False), "no-centring", "Subtract the mean"),
         Wrong("axis 0", ln_with(axis=0), "wrong-axis", "axis=-1"),
+        Wrong(
+            "variance over the tokens (the planted bug)",
+            ln_with(var_axis=0),
+            "variance-axis-0",
+            "across the tokens",
+        ),
         Wrong("no eps", ln_with(eps=0.0), "no-eps", "eps is missing"),
         Wrong("swapped", ln_with(swap=True), "weight-bias-swapped", "swapped"),
         Wrong("no keepdims", ln_with(keepdims=False), "no-keepdims", "keepdims"),
@@ -186,56 +248,61 @@ CATALOGUE = {
         Wrong("in place", ln_in_place, "mutates-input", "new list or array"),
         Wrong("eps 1e-3", ln_with(eps=1e-3), None),
     ],
-    check_gelu: [
-        Wrong("erf", gelu_erf, "exact-gelu", "exact GELU"),
-        Wrong("relu", lambda x: np.maximum(x, 0), "relu", "ReLU"),
+    check_stream_norms: [
+        Wrong("no embedding entry", norms_with(drop_first=True), "no-embedding", "x0"),
+        Wrong(
+            "after every sub-layer",
+            norms_with(stages="all"),
+            "every-sub-layer",
+            "once per block",
+        ),
+        Wrong("norm over tokens", norms_with(axis=-2), "wrong-axis", "axis=-1"),
+        Wrong("squared norms", norms_with(power=2.0), "squared", "square root"),
+        Wrong("norm of the mean", norms_of_mean, "norm-of-mean", "average the norms"),
+        Wrong("RMS", norms_with(rms=True), "rms", "root mean square"),
+        Wrong("after the attention only", norms_with(stages="attn"), None),
+    ],
+    check_gelu_by_hand: [
+        Wrong("ReLU", gelu_answers(**{"gelu(-1)": 0.0}), "relu", "ReLU"),
+        Wrong("sign", gelu_answers(**{"gelu(-1)": 0.159}), "sign", "sign"),
+        Wrong("no 0.5", gelu_answers(**{"gelu(0.5)": 0.691}), "no-half", "0.5"),
         Wrong(
             "sqrt(2)/pi",
-            gelu_with(k=math.sqrt(2) / math.pi),
+            gelu_answers(**{"gelu(2)": 1.786}),
             "wrong-constant",
             "sqrt\\(2 / pi\\)",
         ),
-        Wrong("x^2", gelu_with(power=2), "squared", "cubed"),
-        Wrong("no 0.5", gelu_with(half=1.0), "no-half", "0.5"),
+        Wrong("x squared", gelu_answers(**{"gelu(2)": 1.940}), "squared", "cubed"),
         Wrong(
-            "sigmoid 1.702",
-            lambda x: x / (1 + np.exp(-1.702 * x)),
+            "sigmoid form",
+            gelu_answers(**{"gelu(-1)": -0.154}),
             "sigmoid-approx",
             "sigmoid",
         ),
-        Wrong("0.44715", gelu_with(c=0.44715), None),
+        Wrong("no biases", gelu_answers(mlp_params=131_072), "no-biases", "biases"),
+        Wrong("one bias", gelu_answers(mlp_params=131_584), "one-bias", "Both"),
+        Wrong("F = C", gelu_answers(mlp_params=33_024), "f-is-c", "4C"),
+        Wrong("all layers", gelu_answers(mlp_params=526_848), "all-layers", "one"),
+        Wrong("rounded the wrong way", gelu_answers(**{"gelu(0.5)": 0.34}), None),
     ],
-    check_mlp: [
-        Wrong("relu", mlp_with(act=lambda h: np.maximum(h, 0)), "relu", "ReLU"),
+    check_gelu_grad: [
+        Wrong("exact slope", slope_exact, "exact-gelu", "exact GELU"),
+        Wrong("1 - t", slope_with(one_minus_t=True), "one-minus-t", "1 - tanh"),
         Wrong(
-            "exact gelu",
-            mlp_with(act=lambda h: gelu_erf(h).astype(h.dtype)),
-            "exact-gelu",
-            "exact",
+            "no inner derivative",
+            slope_with(inner=False),
+            "no-inner-derivative",
+            "chain rule",
         ),
+        Wrong("no product rule", slope_with(product=False), "no-product-rule", "first"),
         Wrong(
-            "no activation", mlp_with(act=lambda h: h), "no-activation", "non-linearity"
+            "ReLU step",
+            lambda x: (x > 0).astype(x.dtype),
+            "relu-step",
+            "ReLU",
         ),
-        Wrong(
-            "gelu last",
-            mlp_with(act_last=True),
-            "gelu-after-proj",
-            "between the two layers",
-        ),
-        Wrong("no fc bias", mlp_with(fc_bias=False), "no-fc-bias", "c_fc has a bias"),
-        Wrong(
-            "no proj bias",
-            mlp_with(proj_bias=False),
-            "no-proj-bias",
-            "c_proj has a bias",
-        ),
-        Wrong(
-            "float64 gelu",
-            mlp_with(act=lambda h: gelu_with()(h.astype(np.float64))),
-            "float64",
-            "float64",
-        ),
-        Wrong("gelu twice", mlp_with(act=lambda h: gelu(gelu(h))), None),
+        Wrong("GELU itself", gelu_with(), "value-not-slope", "derivative"),
+        Wrong("sqrt(2)/pi", slope_with(k=math.sqrt(2) / math.pi), None),
     ],
     check_block: [
         Wrong(
@@ -268,8 +335,12 @@ CATALOGUE = {
 
 EQUIVALENT = {
     check_layer_norm: [ln_with(), ln_std],
-    check_gelu: [gelu_with(), gelu_sigmoid_form],
-    check_mlp: [mlp_with(), mlp_einsum],
+    check_stream_norms: [norms_with(), norms_through_lens],
+    check_gelu_by_hand: [
+        gelu_answers(),
+        gelu_answers(**{"gelu(-1)": -0.1588, "gelu(2)": 1.9546}, mlp_params=131712.0),
+    ],
+    check_gelu_grad: [slope_with(), slope_finite_difference, slope_sigmoid_form],
     check_block: [block_with(), block_hand_ln],
 }
 

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from nanogpt_lib.checks import mlp as chk
+from nanogpt_lib.gpt import forward
 from nanogpt_lib.layernorm import layer_norm
-from nanogpt_lib.mlp import gelu, gelu_exact, mlp
+from nanogpt_lib.mlp import gelu, mlp
 from nanogpt_lib.multihead import multi_head_attention
 
 
@@ -45,19 +46,32 @@ def test_library_pieces_are_allowed_in_the_block(capsys):
 
 
 def test_float64_leaking_in(capsys):
-    """GELU in float64 is fine on its own; LayerNorm and the MLP keep float32."""
-    chk.check_gelu(gelu64)
+    """GELU's slope in float64 is fine on its own; LayerNorm keeps float32."""
+    chk.check_gelu_grad(lambda x: chk._slope(x).astype(np.float64))
     assert capsys.readouterr().out.count("cases passed") == 1
-    for checker, answer in [(chk.check_layer_norm, ln64), (chk.check_mlp, mlp64)]:
-        with pytest.raises(AssertionError, match="float64 leaked in") as info:
-            checker(answer)
-        assert info.value.mistake == "float64"
+    with pytest.raises(AssertionError, match="float64 leaked in") as info:
+        chk.check_layer_norm(ln64)
+    assert info.value.mistake == "float64"
 
 
 def ln_eps_outside(x, w, b):
     x = np.asarray(x, dtype=np.float64)
     mu = x.mean(-1, keepdims=True)
     return (x - mu) / (x.std(-1, keepdims=True) + 1e-5) * w + b
+
+
+def shaky(x, w, b, eps=1e-5):
+    """The planted bug of ex-06-layer-norm-bug."""
+    mu = x.mean(axis=-1, keepdims=True)
+    return (x - mu) / np.sqrt(x.var(axis=0, keepdims=True) + eps) * w + b
+
+
+def test_the_planted_layer_norm_bug_hides_on_one_vector(rng):
+    """The chapter's claim: right on one vector (C,), wrong on a (T, C) matrix."""
+    x = rng.standard_normal((5, 6)).astype(np.float32)
+    w, b = np.ones(6, np.float32), np.zeros(6, np.float32)
+    np.testing.assert_allclose(shaky(x[0], w, b), layer_norm(x[0], w, b), atol=1e-5)
+    assert not np.allclose(shaky(x, w, b), layer_norm(x, w, b), atol=1e-3)
 
 
 def ln_unbiased(x, w, b):
@@ -77,6 +91,7 @@ def ln_unbiased(x, w, b):
             "Subtract the mean",
         ),
         (lambda x, w, b: None, "forget the `return`"),
+        (shaky, "variance over axis 0, across the tokens"),
     ],
 )
 def test_layer_norm_mistakes(wrong, hint):
@@ -93,63 +108,78 @@ def test_eps_outside_passes_ordinary_rows_but_not_tiny_ones(rng):
     assert not np.allclose(ln_eps_outside(tiny, one, 0), ln64(tiny, one, 0), rtol=0.1)
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize(
     "wrong, hint",
     [
-        (gelu_exact, "exact GELU"),
-        (lambda x: np.maximum(x, 0), "That is ReLU"),
-        (
-            lambda x: (
-                0.5 * x * (1 + np.tanh(math.sqrt(2) / math.pi * (x + 0.044715 * x**3)))
-            ),
-            "sqrt\\(2 / pi\\)",
-        ),
-        (
-            lambda x: (
-                0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**2)))
-            ),
-            "cubed",
-        ),
-        (lambda x: 2 * gelu64(x), "factor 0.5"),
-        (lambda x: x / (1 + np.exp(-1.702 * x)), "sigmoid"),
+        (chk._exact_slope, "slope of the exact GELU"),
+        (lambda x: chk._slope(x, one_minus_t=True), "1 - tanh\\(u\\)\\^2"),
+        (lambda x: chk._slope(x, inner=False), "1 \\+ 3 \\* 0.044715"),
+        (lambda x: chk._slope(x, product=False), "product rule"),
+        (lambda x: gelu(x), "GELU itself"),
     ],
 )
-def test_gelu_mistakes(wrong, hint):
+def test_gelu_grad_mistakes(wrong, hint):
     with pytest.raises(AssertionError, match=hint):
-        chk.check_gelu(wrong)
+        chk.check_gelu_grad(wrong)
 
 
-def test_erf_and_tanh_forms_differ_by_more_than_the_tolerance():
-    x = np.linspace(-5, 5, 41, dtype=np.float32)
-    gap = np.abs(gelu_exact(x).astype(np.float64) - gelu(x)).max()
-    assert 1e-4 < gap < 1e-3
+def test_exact_and_tanh_slopes_differ_by_more_than_the_tolerance():
+    x = np.linspace(-5, 5, 41)
+    gap = np.abs(chk._exact_slope(x) - chk._gelu_grad_reference(x)).max()
+    assert 1e-4 < gap < 1e-2
 
 
-def mlp_act(act, fc_bias=True, proj_bias=True):
-    def f(x, p):
-        h = x @ p["c_fc"]["weight"] + (p["c_fc"]["bias"] if fc_bias else 0)
-        return act(h) @ p["c_proj"]["weight"] + (
-            p["c_proj"]["bias"] if proj_bias else 0
-        )
+def test_gelu_grad_reference_is_the_slope():
+    """The reference (train.gelu_backward) against a central difference of gelu."""
+    x = np.linspace(-6, 6, 121)
+    h = 1e-5
+    numeric = (gelu(x + h) - gelu(x - h)) / (2 * h)
+    np.testing.assert_allclose(chk._gelu_grad_reference(x), numeric, atol=1e-8)
+    np.testing.assert_allclose(chk._slope(x), numeric, atol=1e-8)
 
-    return f
+
+def stream_norms(params, ids, cfg):
+    trace: dict = {}
+    forward(params, ids, cfg, trace=trace)
+    names = ["x0"] + [f"h.{i}.res_2" for i in range(cfg.n_layer)]
+    return np.array([np.linalg.norm(trace[n], axis=-1).mean() for n in names])
 
 
-@pytest.mark.parametrize(
-    "wrong, hint",
-    [
-        (mlp_act(lambda h: np.maximum(h, 0)), "That is ReLU"),
-        (mlp_act(gelu_exact), "exact \\(erf\\) GELU"),
-        (mlp_act(lambda h: h), "No non-linearity"),
-        (mlp_act(gelu64, fc_bias=False), "c_fc has a bias"),
-        (mlp_act(gelu64, proj_bias=False), "c_proj has a bias"),
-        (lambda x, p: gelu64(mlp_act(lambda h: h)(x, p)), "not after"),
-    ],
-)
-def test_mlp_mistakes(wrong, hint):
-    with pytest.raises(AssertionError, match=hint):
-        chk.check_mlp(wrong)
+def test_stream_norms_prediction_line(capsys):
+    """A prediction is reported, never failed; a missing one is asked for."""
+    chk.check_stream_norms(stream_norms, prediction=1.0)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "check_stream_norms: all 2 cases passed."
+    assert lines[1].startswith("Your prediction: 1-fold; measured: ")
+
+    def stub(*args):
+        raise NotImplementedError
+
+    chk.check_stream_norms(stream_norms, prediction=stub)
+    assert "fill in my_prediction()" in capsys.readouterr().out
+    chk.check_stream_norms(stub, prediction=3.0)
+    out = capsys.readouterr().out
+    assert "not implemented yet" in out and "prediction" not in out
+
+
+def test_stream_growth_is_mostly_block_0():
+    """The chapter's claim in ex-06-stream-growth: block 0 grows the stream most."""
+    from nanogpt_lib.shakespeare import held_out_text, load_model
+
+    cfg, params, chars = load_model()
+    held = np.array(chars.encode(held_out_text()), dtype=np.int64)
+    starts = np.linspace(0, held.size - 129, 4).astype(int)
+    norms = stream_norms(params, np.stack([held[s : s + 128] for s in starts]), cfg)
+    assert (norms[1:] / norms[:-1]).argmax() == 0 and norms[-1] / norms[0] > 8
+
+
+def test_gelu_by_hand_truth_and_hidden_answers(capsys):
+    right = {"gelu(-1)": -0.159, "gelu(0.5)": 0.346, "gelu(2)": 1.955}
+    chk.check_gelu_by_hand(lambda: {**right, "mlp_params": 131_712})
+    assert capsys.readouterr().out == "check_gelu_by_hand: all 4 answers passed.\n"
+    with pytest.raises(AssertionError) as info:
+        chk.check_gelu_by_hand(lambda: {**right, "mlp_params": 131_000})
+    assert "131,712" not in str(info.value) and "131712" not in str(info.value)
 
 
 def ln(x, q):

@@ -158,6 +158,56 @@ def test_attention_rows_are_the_patterns_rows():
         attention_row_figure(_pattern(), ["a", "b"])
 
 
+# --- chapter 05: the Shakespeare model's heads, the notebook's own patterns ----------
+
+
+def _chapter_05_head_figure() -> tuple[dict, str]:
+    """The stored data of chapter 05's head explorer and its cell's printed line."""
+    path = ROOT / "notebooks" / "05_multihead_attention.ipynb"
+    for cell in json.loads(path.read_text("utf-8"))["cells"]:
+        pages = [
+            "".join(o.get("data", {}).get("text/html", ""))
+            for o in cell.get("outputs", [])
+        ]
+        page = next((p for p in pages if "Attention pattern of one head" in p), "")
+        if page:
+            body = page.split('class="interactive-data">')[1].split("</script>")[0]
+            printed = "".join(
+                "".join(o.get("text", "")) for o in cell["outputs"] if "text" in o
+            )
+            return json.loads(body.replace("<\\/", "</")), printed
+    raise AssertionError("chapter 05 shows no head explorer")
+
+
+def test_chapter_05_head_figure_is_the_shakespeare_models_patterns():
+    """Every frame is the pattern the model computes on the passage's first line, and
+    the figure starts on the head the notebook printed."""
+    from nanogpt_lib import interpretability as interp
+    from nanogpt_lib.shakespeare import load_model
+
+    data, printed = _chapter_05_head_figure()
+    cfg, params, chars = load_model()
+    passage = "MACBETH:\nSo foul and fair a day I have not seen.\n"
+    line = "MACBETH:\nSo foul and fair a day"
+    t = len(line)
+    assert data["categories"] == [c if c != "\n" else "\\n" for c in line]
+    full = interp.attention_patterns(params, np.array(chars.encode(passage)), cfg)
+    alone = interp.attention_patterns(params, np.array(chars.encode(line)), cfg)
+    layers, heads = (c["shown"] for c in data["controls"])
+    assert len(layers) == cfg.n_layer and len(heads) == cfg.n_head
+    for layer in range(cfg.n_layer):
+        for head in range(cfg.n_head):
+            frame = np.array(data["frames"][layer * cfg.n_head + head]["v"])
+            # the notebook's corner of the passage's patterns, to 2 decimals
+            np.testing.assert_array_equal(
+                frame, np.round(full[layer, head, :t, :t].astype(np.float64), 2)
+            )
+            # causal: the line on its own gives the same rows
+            np.testing.assert_allclose(frame, alone[layer, head], atol=5e-3 + 1e-5)
+    start = [c["start"] for c in data["controls"]]
+    assert printed.startswith(f"starting on layer {start[0]}, head {start[1]}:")
+
+
 @functools.cache
 def _sorter_figures():
     cfg, params = load_sorter()

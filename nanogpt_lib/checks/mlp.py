@@ -1,4 +1,6 @@
-"""Checkers for chapter 06's exercises: layer norm, GELU, the MLP and one block."""
+"""Checkers for chapter 06's exercises: a LayerNorm and a block with planted bugs
+to fix, the residual stream's growth in the Shakespeare model (predict, then
+measure), GELU and the MLP's size by hand, and the slope of GELU."""
 
 from __future__ import annotations
 
@@ -6,14 +8,22 @@ import math
 
 import numpy as np
 
+from .. import interpretability as interp
 from ..gpt import GPTConfig, block
 from ..layernorm import layer_norm
-from ..linear import linear
-from ..mlp import gelu, gelu_exact, mlp
+from ..mlp import gelu, mlp
 from ..multihead import multi_head_attention
+from ..train import gelu_backward, gelu_forward
 from ._core import Case, Mistake, run_checks
+from .multihead import Answer, compare_answers
 
-__all__ = ["check_layer_norm", "check_gelu", "check_mlp", "check_block"]
+__all__ = [
+    "check_layer_norm",
+    "check_block",
+    "check_stream_norms",
+    "check_gelu_by_hand",
+    "check_gelu_grad",
+]
 
 EPS = 1e-5
 
@@ -46,6 +56,14 @@ def _ln_no_centre(x, weight, bias):
     return x / np.sqrt(x.var(axis=-1, keepdims=True) + EPS) * weight + bias
 
 
+def _ln_var_axis0(x, weight, bias):
+    """The planted bug of ex-06-layer-norm-bug: mean per vector, variance per
+    feature (over the tokens)."""
+    x = np.asarray(x, dtype=np.float64)
+    centred = x - x.mean(axis=-1, keepdims=True)
+    return centred / np.sqrt(x.var(axis=0, keepdims=True) + EPS) * weight + bias
+
+
 def _ln_axis0(x, weight, bias):
     x = np.asarray(x, dtype=np.float64)
     centred = x - x.mean(axis=0, keepdims=True)
@@ -69,6 +87,13 @@ def check_layer_norm(candidate) -> None:
         bias = _normal(rng, (c,), 0.5)
         cases.append(Case(label, (x, weight, bias)))
     mistakes = [
+        Mistake(
+            "The mean is taken over each vector's C features but the variance "
+            "over axis 0, across the tokens: both must use axis=-1. On one vector "
+            "(C,) axis 0 is the last axis, which is why it looked right there.",
+            _ln_var_axis0,
+            id="variance-axis-0",
+        ),
         Mistake(
             "eps belongs inside the square root: (x - mean) / sqrt(var + eps), "
             "not / (sqrt(var) + eps). It only shows when the variance is tiny.",
@@ -146,75 +171,6 @@ def check_layer_norm(candidate) -> None:
     )
 
 
-# ------------------------------------------------------------------------- GELU
-
-
-_K = math.sqrt(2 / math.pi)
-
-
-def _gelu_f64(x, *, c=0.044715, k=_K, power=3, half=0.5):
-    x = np.asarray(x, dtype=np.float64)
-    return half * x * (1 + np.tanh(k * (x + c * x**power)))
-
-
-def check_gelu(candidate) -> None:
-    """Check `candidate(x)`: GPT-2's GELU, the tanh form, elementwise."""
-    rng = np.random.default_rng(1)
-    cases = [
-        Case("a grid from -5 to 5", (np.linspace(-5, 5, 41, dtype=np.float32),)),
-        Case("random (3, 4)", (_normal(rng, (3, 4), 2.0),)),
-        Case("zero", (np.zeros(1, dtype=np.float32),)),
-        Case("large |x|", (np.array([-30.0, -8.0, 8.0, 30.0], dtype=np.float32),)),
-    ]
-    mistakes = [
-        Mistake(
-            "That is the exact GELU, x Phi(x) with erf. GPT-2 uses the tanh "
-            "approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).",
-            gelu_exact,
-            id="exact-gelu",
-        ),
-        Mistake(
-            "That is ReLU, max(0, x); GELU is smooth and dips slightly below 0 "
-            "for negative x.",
-            lambda x: np.maximum(np.asarray(x), 0),
-            id="relu",
-        ),
-        Mistake(
-            "The constant is sqrt(2 / pi), about 0.798, not sqrt(2) / pi.",
-            lambda x: _gelu_f64(x, k=math.sqrt(2) / math.pi),
-            id="wrong-constant",
-        ),
-        Mistake(
-            "The correction term is 0.044715 x^3 (cubed), not x^2.",
-            lambda x: _gelu_f64(x, power=2),
-            id="squared",
-        ),
-        Mistake(
-            "Missing the factor 0.5 in front: 0.5 x (1 + tanh(...)).",
-            lambda x: _gelu_f64(x, half=1.0),
-            id="no-half",
-        ),
-        Mistake(
-            "That is x * sigmoid(1.702 x), another approximation; use the tanh form.",
-            lambda x: np.asarray(x) / (1 + np.exp(-1.702 * np.asarray(x))),
-            id="sigmoid-approx",
-        ),
-    ]
-    run_checks(
-        "check_gelu",
-        candidate,
-        gelu,
-        cases,
-        mistakes,
-        rtol=1e-5,
-        atol=2e-6,
-        forbid=[gelu],
-    )
-
-
-# -------------------------------------------------------------------------- MLP
-
-
 def _mlp_params(rng: np.random.Generator, c: int) -> dict:
     f = 4 * c
     return {
@@ -227,77 +183,6 @@ def _mlp_params(rng: np.random.Generator, c: int) -> dict:
             "bias": _normal(rng, (c,), 0.5),
         },
     }
-
-
-def _mlp_with(x, p, act=gelu, *, fc_bias=True, proj_bias=True):
-    h = x @ p["c_fc"]["weight"]
-    if fc_bias:
-        h = h + p["c_fc"]["bias"]
-    out = act(h) @ p["c_proj"]["weight"]
-    return out + p["c_proj"]["bias"] if proj_bias else out
-
-
-def check_mlp(candidate) -> None:
-    """Check `candidate(x, p)`: c_proj(gelu(c_fc(x))) at every position."""
-    rng = np.random.default_rng(2)
-    cases = []
-    for label, shape in [
-        ("T = 5, C = 8", (5, 8)),
-        ("one vector, C = 4", (4,)),
-        ("batch of 2, T = 3, C = 6", (2, 3, 6)),
-        ("one token (T = 1), C = 12", (1, 12)),
-    ]:
-        cases.append(
-            Case(label, (_normal(rng, shape, 2.0), _mlp_params(rng, shape[-1])))
-        )
-
-    def gelu_last(x, p):
-        return gelu(linear(linear(x, p["c_fc"]), p["c_proj"]))
-
-    mistakes = [
-        Mistake(
-            "That is ReLU; GPT-2's MLP uses GELU (the tanh form).",
-            lambda x, p: _mlp_with(x, p, act=lambda h: np.maximum(h, 0)),
-            id="relu",
-        ),
-        Mistake(
-            "You used the exact (erf) GELU; GPT-2 uses the tanh approximation.",
-            lambda x, p: _mlp_with(x, p, act=gelu_exact),
-            id="exact-gelu",
-        ),
-        Mistake(
-            "No non-linearity: apply GELU between the two layers.",
-            lambda x, p: _mlp_with(x, p, act=lambda h: h),
-            id="no-activation",
-        ),
-        Mistake(
-            "GELU goes between the two layers (on the 4C-wide vector), not after "
-            "the projection back to C.",
-            gelu_last,
-            id="gelu-after-proj",
-        ),
-        Mistake(
-            "c_fc has a bias: add c_fc['bias'] before GELU.",
-            lambda x, p: _mlp_with(x, p, fc_bias=False),
-            id="no-fc-bias",
-        ),
-        Mistake(
-            "c_proj has a bias: add c_proj['bias'] at the end.",
-            lambda x, p: _mlp_with(x, p, proj_bias=False),
-            id="no-proj-bias",
-        ),
-    ]
-    run_checks(
-        "check_mlp",
-        candidate,
-        mlp,
-        cases,
-        mistakes,
-        rtol=1e-4,
-        atol=1e-5,
-        forbid=[mlp],
-        keep_float32=True,
-    )
 
 
 # ------------------------------------------------------------------------ block
@@ -456,4 +341,316 @@ def check_block(candidate) -> None:
         atol=1e-4,
         forbid=[block],
         keep_float32=True,
+    )
+
+
+# ------------------------------------------------- the residual stream's growth
+
+
+def _streams(params, ids, cfg):
+    return interp.residual_streams(params, ids, cfg)  # (L+1, ..., T, C)
+
+
+def _mean_norms(streams):
+    s = np.asarray(streams, dtype=np.float64)
+    return np.linalg.norm(s, axis=-1).reshape(len(s), -1).mean(axis=1)
+
+
+def _stream_norms_reference(params, ids, cfg):
+    return _mean_norms(_streams(params, ids, cfg))
+
+
+def _norms_every_sub_layer(params, ids, cfg):
+    """Seven stages as in the chapter's sorter cell: x0, res_1 and res_2 per block."""
+    from ..gpt import forward
+
+    trace: dict = {}
+    forward(params, ids, cfg, trace=trace)
+    names = ["x0"]
+    for i in range(cfg.n_layer):
+        names += [f"h.{i}.res_1", f"h.{i}.res_2"]
+    return _mean_norms(np.stack([trace[n] for n in names]))
+
+
+def _norms_after_ln_f(params, ids, cfg):
+    s = np.array(_streams(params, ids, cfg), dtype=np.float64)
+    s[-1] = layer_norm(s[-1], params["ln_f"]["weight"], params["ln_f"]["bias"])
+    return _mean_norms(s)
+
+
+def _norms_token_axis(params, ids, cfg):
+    s = np.asarray(_streams(params, ids, cfg), dtype=np.float64)
+    return np.linalg.norm(s, axis=-2).reshape(len(s), -1).mean(axis=1)
+
+
+def _norms_of_mean(params, ids, cfg):
+    s = np.asarray(_streams(params, ids, cfg), dtype=np.float64)
+    flat = s.reshape(len(s), -1, s.shape[-1])
+    return np.linalg.norm(flat.mean(axis=1), axis=-1)
+
+
+def _squared_norms(params, ids, cfg):
+    s = np.asarray(_streams(params, ids, cfg), dtype=np.float64)
+    return (s * s).sum(axis=-1).reshape(len(s), -1).mean(axis=1)
+
+
+def _measured_growth(norms) -> float:
+    return float(norms[-1] / norms[0])
+
+
+def check_stream_norms(candidate, prediction=None) -> None:
+    """Check `candidate(params, ids, cfg)`: ids (..., T) -> (L+1,), the mean norm of
+    the residual stream before block 0 and after each block, over every position.
+
+    With `prediction` (a number, or a function returning one), a second line says
+    how far the predicted growth (after the last block / before block 0) was from
+    the measured one on the Shakespeare model. A wrong guess is not a failure.
+    """
+    import contextlib
+    import io
+
+    from ..shakespeare import held_out_text, load_model
+    from ..sorter import load_sorter
+
+    cfg, params, chars = load_model()
+    held = np.array(chars.encode(held_out_text()), dtype=np.int64)
+    starts = np.linspace(0, held.size - 129, 4).astype(int)
+    windows = np.stack([held[s : s + 128] for s in starts])  # (4, 128)
+    s_cfg, s_params = load_sorter()
+    sorter_ids = np.array([2, 1, 0, 1, 1, 2, 0, 1, 1, 1, 2])
+    cases = [
+        Case(
+            "the Shakespeare model, 4 held-out windows of 128", (params, windows, cfg)
+        ),
+        Case("the sorter, CBABBC + ABBBC", (s_params, sorter_ids, s_cfg)),
+    ]
+
+    mistakes = [
+        Mistake(
+            "The stream before block 0 (x0 = wte[ids] + wpe) is missing: return "
+            "L + 1 norms, the embedding's first.",
+            lambda p, i, c: _stream_norms_reference(p, i, c)[1:],
+            id="no-embedding",
+        ),
+        Mistake(
+            "That is the stream after every sub-layer (res_1 and res_2): take it "
+            "once per block, after the MLP's addition (h.{i}.res_2), plus x0.",
+            _norms_every_sub_layer,
+            id="every-sub-layer",
+        ),
+        Mistake(
+            "The last entry went through ln_f: measure the stream itself, before "
+            "the final LayerNorm rescales it.",
+            _norms_after_ln_f,
+            id="after-ln-f",
+        ),
+        Mistake(
+            "The norm was taken over the token axis: each token's vector has C "
+            "numbers, np.linalg.norm(stream, axis=-1).",
+            _norms_token_axis,
+            id="wrong-axis",
+        ),
+        Mistake(
+            "That is the norm of the average vector; average the norms of the "
+            "vectors instead (vectors pointing different ways cancel in a mean).",
+            _norms_of_mean,
+            id="norm-of-mean",
+        ),
+        Mistake(
+            "These are squared norms (sums of squares): take the square root, "
+            "np.linalg.norm.",
+            _squared_norms,
+            id="squared",
+        ),
+        Mistake(
+            "That is the root mean square (norm / sqrt(C)); the exercise asks for "
+            "the norm, np.linalg.norm(..., axis=-1).",
+            lambda p, i, c: _stream_norms_reference(p, i, c) / np.sqrt(c.n_embd),
+            id="rms",
+        ),
+    ]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        run_checks(
+            "check_stream_norms",
+            candidate,
+            _stream_norms_reference,
+            cases,
+            mistakes,
+            rtol=1e-3,
+            atol=1e-4,
+            forbid=[interp.residual_streams],
+        )
+    text = out.getvalue()
+    print(text, end="")
+    if prediction is None or "cases passed" not in text:
+        return
+    try:
+        guess = prediction() if callable(prediction) else prediction
+    except NotImplementedError:
+        print("Now make your prediction: fill in my_prediction() and run this again.")
+        return
+    measured = _measured_growth(_stream_norms_reference(params, windows, cfg))
+    guess = float(guess)
+    if guess <= 0:
+        print(f"Your prediction {guess:g} is not a growth factor; measured "
+              f"{measured:.1f}-fold.")  # fmt: skip
+        return
+    off = max(guess / measured, measured / guess)
+    print(
+        f"Your prediction: {guess:.3g}-fold; measured: {measured:.1f}-fold "
+        f"(off by a factor of {off:.1f})."
+    )
+
+
+# ------------------------------------------------ GELU and the MLP by hand
+
+
+def check_gelu_by_hand(candidate) -> None:
+    """Check `candidate()`: GELU (tanh form) at -1, 0.5 and 2 to 3 decimals, and
+    the number of parameters in one MLP of the Shakespeare model."""
+    from ..shakespeare import load_model
+
+    cfg, params, _ = load_model()
+    p = params["h"][0]["mlp"]
+    n_mlp = sum(p[layer][part].size for layer in p for part in p[layer])
+    c = cfg.n_embd
+    f = p["c_fc"]["weight"].shape[1]
+    k = math.sqrt(2 / math.pi)
+
+    def variants(x: float) -> list[tuple[float, str, str]]:
+        inner = x + 0.044715 * x**3
+        return [
+            (max(x, 0.0), "relu", "That is ReLU, max(0, x). GELU is smooth: it "
+             "lets a little of a negative input through (below 0)."),
+            (-0.5 * x * (1 + math.tanh(k * inner)), "sign", "Check the sign: "
+             "GELU(x) has the sign of x."),
+            (x * (1 + math.tanh(k * inner)), "no-half", "The factor 0.5 in front "
+             "is missing: 0.5 x (1 + tanh(...))."),
+            (0.5 * x * (1 + math.tanh(math.sqrt(2) / math.pi * inner)),
+             "wrong-constant", "The constant is sqrt(2 / pi), about 0.798, not "
+             "sqrt(2) / pi."),
+            (0.5 * x * (1 + math.tanh(k * (x + 0.044715 * x**2))), "squared",
+             "The correction term is 0.044715 x^3 (cubed), not x^2."),
+            (x / (1 + math.exp(-1.702 * x)), "sigmoid-approx", "That is "
+             "x sigmoid(1.702 x), another approximation; use the tanh form."),
+            (0.5 * x * (1 + math.tanh(inner)), "no-sqrt-2-pi", "The tanh's "
+             "argument is multiplied by sqrt(2 / pi), about 0.798."),
+        ]  # fmt: skip
+
+    answers = [
+        Answer(f"gelu({x:g})", f"GELU({x:g}), tanh form, 3 decimals",
+               float(gelu(np.float64(x))), variants(x), tol=1.5e-3)
+        for x in (-1.0, 0.5, 2.0)
+    ]  # fmt: skip
+    answers.append(
+        Answer(
+            "mlp_params",
+            f"numbers in one MLP (c_fc and c_proj, weights and biases), C = {c}",
+            n_mlp,
+            [
+                (2 * c * f, "no-biases", "The biases count too: F for c_fc, C for "
+                 "c_proj."),
+                (2 * c * f + f, "one-bias", "Both layers have a bias: F numbers "
+                 "for c_fc and C for c_proj."),
+                (2 * c * f + c, "one-bias", "Both layers have a bias: F numbers "
+                 "for c_fc and C for c_proj."),
+                (2 * c * f + 2 * f, "bias-f-twice", "c_proj's bias has C "
+                 "numbers (one per output), not F."),
+                (2 * c * c + 2 * c, "f-is-c", "The hidden layer is F = 4C wide: "
+                 "c_fc is (C, 4C) and c_proj (4C, C)."),
+                (cfg.n_layer * n_mlp, "all-layers", "That is all the MLPs of the "
+                 "model; the question asks for one block's MLP."),
+            ],
+        )
+    )  # fmt: skip
+    compare_answers("check_gelu_by_hand", candidate, answers)
+
+
+# --------------------------------------------------------- the slope of GELU
+
+
+def _slope(x, *, one_minus_t=False, inner=True, product=True, c=True):
+    x = np.asarray(x, dtype=np.float64)
+    k = math.sqrt(2 / math.pi)
+    t = np.tanh(k * (x + 0.044715 * x**3))
+    dt = (1 - t) if one_minus_t else (1 - t * t)
+    chain = (k if c else 1.0) * ((1 + 3 * 0.044715 * x**2) if inner else 1.0)
+    first = 0.5 * (1 + t) if product else 0.0
+    return first + 0.5 * x * dt * chain
+
+
+def _gelu_grad_reference(x):
+    y, cache = gelu_forward(np.asarray(x))
+    return gelu_backward(np.ones_like(y), cache)
+
+
+def _exact_slope(x):
+    x = np.asarray(x, dtype=np.float64)
+    erf = np.vectorize(math.erf)
+    return 0.5 * (1 + erf(x / math.sqrt(2))) + x * np.exp(-0.5 * x * x) / math.sqrt(
+        2 * math.pi
+    )
+
+
+def check_gelu_grad(candidate) -> None:
+    """Check `candidate(x)`: d GELU / dx for GPT-2's tanh form, elementwise."""
+    rng = np.random.default_rng(5)
+    cases = [
+        Case("a grid from -5 to 5", (np.linspace(-5, 5, 41, dtype=np.float32),)),
+        Case("random (3, 4)", (_normal(rng, (3, 4), 2.0),)),
+        Case("zero", (np.zeros(1, dtype=np.float32),)),
+        Case("large |x|", (np.array([-30.0, -8.0, 8.0, 30.0], dtype=np.float32),)),
+    ]
+    mistakes = [
+        Mistake(
+            "That is the slope of the exact GELU, Phi(x) + x phi(x). GPT-2's GELU "
+            "is the tanh form; differentiate that one.",
+            _exact_slope,
+            id="exact-gelu",
+        ),
+        Mistake(
+            "The derivative of tanh(u) is 1 - tanh(u)^2, not 1 - tanh(u).",
+            lambda x: _slope(x, one_minus_t=True),
+            id="one-minus-t",
+        ),
+        Mistake(
+            "The chain rule: the inner function x + 0.044715 x^3 has derivative "
+            "1 + 3 * 0.044715 x^2.",
+            lambda x: _slope(x, inner=False),
+            id="no-inner-derivative",
+        ),
+        Mistake(
+            "The chain rule: the tanh's argument carries the factor sqrt(2 / pi); "
+            "it multiplies the derivative too.",
+            lambda x: _slope(x, c=False),
+            id="no-sqrt-2-pi",
+        ),
+        Mistake(
+            "The product rule: 0.5 x (1 + t) gives 0.5 (1 + t) plus "
+            "0.5 x dt/dx; the first term is missing.",
+            lambda x: _slope(x, product=False),
+            id="no-product-rule",
+        ),
+        Mistake(
+            "That is ReLU's slope, a step from 0 to 1. GELU's slope changes "
+            "smoothly and even dips below 0 for negative x.",
+            lambda x: (np.asarray(x) > 0).astype(np.asarray(x).dtype),
+            id="relu-step",
+        ),
+        Mistake(
+            "That is GELU itself; the exercise asks for its slope, the derivative.",
+            lambda x: gelu(np.asarray(x)),
+            id="value-not-slope",
+        ),
+    ]
+    run_checks(
+        "check_gelu_grad",
+        candidate,
+        _gelu_grad_reference,
+        cases,
+        mistakes,
+        rtol=1e-4,
+        atol=2e-5,
+        forbid=[gelu_backward],
     )

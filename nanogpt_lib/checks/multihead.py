@@ -162,7 +162,7 @@ def compare_answers(
             checker=name,
             case=answer.key,
         )
-    print(f"{name}: all {len(answers)} answers right.")
+    print(f"{name}: all {len(answers)} answers passed.")
 
 
 # ------------------------------------------------------------ multi-head attention
