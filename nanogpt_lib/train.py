@@ -91,10 +91,10 @@ def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None):
     Shapes: x (..., n_in), weight (n_in, n_out), bias (n_out,) -> (..., n_out).
     """
     rows = x.reshape(-1, x.shape[-1])  # (..., n_in) -> (N, n_in): one BLAS call
-    y = (rows @ weight).reshape(*x.shape[:-1], weight.shape[1])  # -> (..., n_out)
+    y = rows @ weight  # (N, n_out)
     if bias is not None:
-        y = y + bias
-    return y, x
+        y += bias  # in place: no second (N, n_out) array
+    return y.reshape(*x.shape[:-1], weight.shape[1]), x  # -> (..., n_out)
 
 
 def linear_backward(dy: np.ndarray, x: np.ndarray, weight: np.ndarray):
@@ -116,14 +116,13 @@ def layer_norm_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | Non
 
     Shapes: x (..., C), weight (C,), bias (C,) -> (..., C).
     """
-    mean = x.mean(axis=-1, keepdims=True)
-    centred = x - mean
-    var = (centred * centred).mean(axis=-1, keepdims=True)
+    xhat = x - x.mean(axis=-1, keepdims=True)  # centred rows
+    var = np.square(xhat).mean(axis=-1, keepdims=True)
     rstd = 1.0 / np.sqrt(var + np.asarray(LN_EPS, dtype=x.dtype))
-    xhat = centred * rstd
+    xhat *= rstd  # in place: centred / std
     y = xhat * weight
     if bias is not None:
-        y = y + bias
+        y += bias
     return y, (xhat, rstd, weight)
 
 
@@ -135,16 +134,22 @@ def layer_norm_backward(dy: np.ndarray, cache):
     gradient minus its row mean and minus its projection on xhat.
     """
     xhat, rstd, weight = cache
-    rows = dy.reshape(-1, dy.shape[-1])  # (..., C) -> (N, C)
-    dweight = (rows * xhat.reshape(rows.shape)).sum(axis=0)
+    C = dy.shape[-1]
+    rows = dy.reshape(-1, C)  # (..., C) -> (N, C)
+    xrows = xhat.reshape(-1, C)
+    dy_xhat = rows * xrows  # (N, C), used twice
+    dweight = dy_xhat.sum(axis=0)
     dbias = rows.sum(axis=0)
-    g = dy * weight
-    dx = rstd * (
-        g
-        - g.mean(axis=-1, keepdims=True)
-        - xhat * (g * xhat).mean(axis=-1, keepdims=True)
-    )
-    return dx, dweight, dbias
+    # g = dy * weight; its row means mean(g) and mean(g * xhat) are products with
+    # weight / C (one matrix-vector product each, no (N, C) temporary)
+    w_mean = weight / np.asarray(C, dtype=weight.dtype)
+    g_mean = (rows @ w_mean)[:, None]  # (N, 1)
+    gx_mean = (dy_xhat @ w_mean)[:, None]  # (N, 1)
+    dx = rows * weight  # g, then dx = rstd * (g - mean(g) - xhat * mean(g xhat))
+    dx -= g_mean
+    dx -= np.multiply(xrows, gx_mean, out=dy_xhat)  # reuse dy_xhat's buffer
+    dx *= rstd.reshape(-1, 1)
+    return dx.reshape(dy.shape), dweight, dbias
 
 
 def gelu_forward(x: np.ndarray):
@@ -154,8 +159,16 @@ def gelu_forward(x: np.ndarray):
     """
     c = np.asarray(math.sqrt(2.0 / math.pi), dtype=x.dtype)
     a = np.asarray(0.044715, dtype=x.dtype)
-    t = np.tanh(c * (x + a * x * x * x))
-    return 0.5 * x * (1.0 + t), (x, t)
+    t = x * x  # t = tanh(c x (1 + a x^2)), built in place in one buffer
+    t *= a
+    t += 1
+    t *= x
+    t *= c
+    np.tanh(t, out=t)
+    y = t + 1  # y = x (1 + t) / 2
+    y *= x
+    y *= np.asarray(0.5, dtype=x.dtype)
+    return y, (x, t)
 
 
 def gelu_backward(dy: np.ndarray, cache) -> np.ndarray:
@@ -182,18 +195,32 @@ def gelu_backward(dy: np.ndarray, cache) -> np.ndarray:
     return slope
 
 
+QUERY_BLOCK = 64  # query rows per step of attention_forward / attention_backward
+
+
 def _causal_bias(T: int, dtype) -> np.ndarray:
     """(T, T): 0 on and below the diagonal, -inf above it (the future)."""
     return np.triu(np.full((T, T), -np.inf, dtype=dtype), k=1)
 
 
-def attention_forward(qkv: np.ndarray, n_head: int):
+def _query_blocks(T: int, block: int):
+    """(start, stop) of consecutive blocks of query rows: (0, b), (b, 2b), ... up to T."""
+    return [(start, min(start + block, T)) for start in range(0, T, block)]
+
+
+def attention_forward(qkv: np.ndarray, n_head: int, block: int | None = None):
     """Causal multi-head attention from the fused q | k | v, before the projection.
 
     Shapes: qkv (B, T, 3C) -> (B, T, C), heads concatenated.
     Each head scores its queries against the keys of the same or earlier positions,
     scaled by 1/sqrt(D), and mixes the values with the softmax of those scores.
+    The queries go `block` rows at a time: rows start..stop-1 can only see keys
+    0..stop-1, so the keys after stop (the masked future) are never scored; about
+    half of the (T, T) work is skipped, and each block's scores are small enough
+    to stay in the CPU cache while softmax walks them. block defaults to
+    QUERY_BLOCK; any block size gives the same result up to float rounding.
     """
+    block = QUERY_BLOCK if block is None else block
     B, T, C3 = qkv.shape
     C = C3 // 3
     D = C // n_head
@@ -201,43 +228,54 @@ def attention_forward(qkv: np.ndarray, n_head: int):
     # Contiguous copies: numpy's stacked matmul only calls BLAS on contiguous
     # matrices; on these strided views it falls back to a loop ~10x slower.
     q, k, v = (np.ascontiguousarray(part) for part in heads)
-    scale = np.asarray(1.0 / math.sqrt(D), dtype=qkv.dtype)
-    # The (B, H, T, T) scores are the largest array here: scale, mask and softmax
-    # them in place (each row keeps its finite diagonal, so the max is finite).
-    scores = q @ k.transpose(0, 1, 3, 2)  # (B, H, T, T)
-    scores *= scale
-    scores += _causal_bias(T, qkv.dtype)
-    scores -= scores.max(axis=-1, keepdims=True)
-    np.exp(scores, out=scores)
-    scores /= scores.sum(axis=-1, keepdims=True)
-    probs = scores
-    y = probs @ v  # (B, H, T, D)
-    out = y.transpose(0, 2, 1, 3).reshape(B, T, C)  # (B,H,T,D) -> (B,T,C)
-    return out, (q, k, v, probs, scale)
+    q *= np.asarray(1.0 / math.sqrt(D), dtype=q.dtype)  # scale q, not the scores
+    out = np.empty((B, T, n_head, D), dtype=q.dtype)
+    probs = []  # one (B, H, stop - start, stop) block of the softmax per block
+    for start, stop in _query_blocks(T, block):
+        scores = q[:, :, start:stop] @ k[:, :, :stop].transpose(0, 1, 3, 2)
+        # only the last (stop - start) keys can lie in a query's future
+        scores[..., start:] += _causal_bias(stop - start, q.dtype)
+        scores -= scores.max(axis=-1, keepdims=True)  # softmax, in place
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=-1, keepdims=True)
+        y = scores @ v[:, :, :stop]  # (B, H, rows, D)
+        out[:, start:stop] = y.transpose(0, 2, 1, 3)  # -> (B, rows, H, D)
+        probs.append(scores)
+    out = out.reshape(B, T, C)  # (B, T, H, D) -> (B, T, C)
+    return out, (q, k, v, probs, out)
 
 
 def attention_backward(dout: np.ndarray, cache) -> np.ndarray:
     """Gradient of causal multi-head attention with respect to the fused q | k | v.
 
     Shapes: dout (B, T, C) -> dqkv (B, T, 3C).
-    Softmax's Jacobian turns dP into P * (dP - sum(P * dP)); masked entries have
-    P = 0, so no gradient flows to the future.
+    Softmax's Jacobian turns dP into dS = P * (dP - sum(P * dP)); masked entries
+    have P = 0, so no gradient flows to the future. The row sums sum_j P_ij dP_ij
+    equal dy_i . y_i (dP = dy v^T and y = P v), a sum over D numbers instead of T.
+    Block by block as in the forward: each block of queries adds its share to the
+    gradients of the keys and values it saw.
     """
-    q, k, v, probs, scale = cache
+    q, k, v, probs, out = cache
     B, H, T, D = q.shape
     dy = dout.reshape(B, T, H, D).transpose(0, 2, 1, 3)  # (B,T,C) -> (B,H,T,D)
     dy = np.ascontiguousarray(dy)  # BLAS-friendly, as in attention_forward
-    dprobs = dy @ v.transpose(0, 1, 3, 2)  # (B, H, T, T)
-    dv = probs.transpose(0, 1, 3, 2) @ dy
-    # dscores = P * (dP - sum(P * dP)) * scale, in place on dP's buffer
-    row = (dprobs * probs).sum(axis=-1, keepdims=True)
-    dprobs -= row
-    dprobs *= probs
-    dprobs *= scale
-    dscores = dprobs
+    row = (dout * out).reshape(B, T, H, D).sum(axis=-1)  # (B, T, H): dy_i . y_i
+    row = row.transpose(0, 2, 1)[..., None]  # -> (B, H, T, 1)
+    dq = np.empty_like(q)
+    dk = np.zeros_like(k)
+    dv = np.zeros_like(v)
+    for p, (start, stop) in zip(probs, _query_blocks(T, probs[0].shape[2])):
+        dy_rows = dy[:, :, start:stop]
+        dv[:, :, :stop] += p.transpose(0, 1, 3, 2) @ dy_rows
+        ds = dy_rows @ v[:, :, :stop].transpose(0, 1, 3, 2)  # dP, (B, H, rows, stop)
+        ds -= row[:, :, start:stop]  # dS = P * (dP - row), in place
+        ds *= p
+        dq[:, :, start:stop] = ds @ k[:, :, :stop]
+        dk[:, :, :stop] += ds.transpose(0, 1, 3, 2) @ q[:, :, start:stop]
+    dq *= np.asarray(1.0 / math.sqrt(D), dtype=q.dtype)  # scores = (q / sqrt(D)) k^T
     dqkv = np.empty((B, T, 3, H, D), dtype=q.dtype)  # written once, no stack
-    dqkv[:, :, 0] = (dscores @ k).transpose(0, 2, 1, 3)  # (B,H,T,D) -> (B,T,H,D)
-    dqkv[:, :, 1] = (dscores.transpose(0, 1, 3, 2) @ q).transpose(0, 2, 1, 3)
+    dqkv[:, :, 0] = dq.transpose(0, 2, 1, 3)  # (B,H,T,D) -> (B,T,H,D)
+    dqkv[:, :, 1] = dk.transpose(0, 2, 1, 3)
     dqkv[:, :, 2] = dv.transpose(0, 2, 1, 3)
     return dqkv.reshape(B, T, 3 * H * D)  # (B, T, 3, H, D) -> (B, T, 3C)
 
@@ -318,7 +356,7 @@ def forward_with_cache(params: dict, ids, cfg: GPTConfig):
         cache["blocks"].append((c1, ca, cat, cp, c2, cf, cg, cm))
     xf, cln = layer_norm_forward(x, params["ln_f"]["weight"], _get_bias(params["ln_f"]))
     head = params["wte"] if cfg.tied_head else params["lm_head"]
-    logits = xf @ head.T  # (B, T, C) @ (C, V) -> (B, T, V)
+    logits = (xf.reshape(-1, cfg.n_embd) @ head.T).reshape(*flat.shape, -1)  # (B,T,V)
     cache["ln_f"] = cln
     cache["xf"] = xf
     return logits.reshape(*lead, T, cfg.vocab_size), cache  # (B,T,V) -> (...,T,V)
@@ -337,7 +375,7 @@ def backward(dlogits: np.ndarray, cache: dict, params: dict, cfg: GPTConfig) -> 
     xf = cache["xf"]
     head = params["wte"] if cfg.tied_head else params["lm_head"]
     dhead = dlog.reshape(-1, cfg.vocab_size).T @ xf.reshape(-1, cfg.n_embd)  # (V, C)
-    dx = dlog @ head  # (B, T, C)
+    dx = (dlog.reshape(-1, cfg.vocab_size) @ head).reshape(B, T, cfg.n_embd)
 
     def pack(layer: dict, dw: np.ndarray, db: np.ndarray) -> dict:
         out = {"weight": dw}
@@ -363,7 +401,7 @@ def backward(dlogits: np.ndarray, cache: dict, params: dict, cfg: GPTConfig) -> 
         g["mlp"]["c_fc"] = pack(mlp["c_fc"], dw, db)
         dbranch, dw, db = layer_norm_backward(dln2, c2)
         g["ln_2"] = pack(block["ln_2"], dw, db)
-        dx = dx + dbranch
+        dx += dbranch
         # attention branch: x = x + c_proj(attention(c_attn(ln_1(x))))
         dheads, dw, db = linear_backward(dx, cp, attn["c_proj"]["weight"])
         g["attn"]["c_proj"] = pack(attn["c_proj"], dw, db)
@@ -372,7 +410,7 @@ def backward(dlogits: np.ndarray, cache: dict, params: dict, cfg: GPTConfig) -> 
         g["attn"]["c_attn"] = pack(attn["c_attn"], dw, db)
         dbranch, dw, db = layer_norm_backward(dln1, c1)
         g["ln_1"] = pack(block["ln_1"], dw, db)
-        dx = dx + dbranch
+        dx += dbranch
         # same key order as the weights dict, so leaves line up one to one
         block_grads.append(
             {
@@ -540,22 +578,32 @@ def adamw_step(
     fix1 = 1.0 - b1**step
     fix2 = 1.0 - b2**step
 
-    def first(g, m):
-        return np.asarray(b1, g.dtype) * m + np.asarray(1.0 - b1, g.dtype) * g
+    def first(g, m):  # m <- b1 m + (1 - b1) g, as a new array
+        new = m * np.asarray(b1, g.dtype)
+        new += np.asarray(1.0 - b1, g.dtype) * g
+        return new
 
-    def second(g, v):
-        return np.asarray(b2, g.dtype) * v + np.asarray(1.0 - b2, g.dtype) * (g * g)
+    def second(g, v):  # v <- b2 v + (1 - b2) g^2, as a new array
+        new = np.square(g)
+        new *= np.asarray(1.0 - b2, g.dtype)
+        new += np.asarray(b2, g.dtype) * v
+        return new
 
     m_tree = _tree_map(first, grads, state["m"])
     v_tree = _tree_map(second, grads, state["v"])
 
     def update(w, m, v, decay):
+        # lr m_hat / (sqrt(v_hat) + eps) with m_hat = m / fix1, v_hat = v / fix2
         dt = w.dtype
-        if decay and weight_decay:
-            w = w * np.asarray(1.0 - lr * weight_decay, dt)
-        m_hat = m / np.asarray(fix1, dt)
-        v_hat = v / np.asarray(fix2, dt)
-        return w - np.asarray(lr, dt) * m_hat / (np.sqrt(v_hat) + np.asarray(eps, dt))
+        shrink = 1.0 - lr * weight_decay if decay and weight_decay else 1.0
+        denom = np.sqrt(v)
+        denom *= np.asarray(1.0 / math.sqrt(fix2), dt)
+        denom += np.asarray(eps, dt)
+        change = np.divide(m, denom, out=denom)
+        change *= np.asarray(lr / fix1, dt)
+        new = w * np.asarray(shrink, dt)
+        new -= change
+        return new
 
     new_params = _tree_map(update, params, m_tree, v_tree, decay_mask)
     return new_params, {"step": step, "m": m_tree, "v": v_tree}

@@ -7,6 +7,7 @@ import pytest
 
 from nanogpt_lib import gpt
 from nanogpt_lib import train as tr
+from nanogpt_lib.attention import attention
 from nanogpt_lib.checkpoint import flatten_params, unflatten_params
 from nanogpt_lib.gpt import GPTConfig
 
@@ -97,6 +98,26 @@ def test_leading_batch_axes_match_flat_batch(rng):
     assert loss == pytest.approx(loss2, rel=1e-12)
     for name, g in flatten_params(grads).items():
         np.testing.assert_allclose(g, flatten_params(grads2)[name], atol=1e-12)
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 64])
+def test_attention_in_query_blocks_equals_the_whole_matrix(block, rng):
+    """Blocks of query rows (the last one short when block does not divide T) give
+    chapter 04's attention, and the same gradients as one block of all T rows."""
+    B, T, H, D = 2, 7, 2, 4
+    qkv = rng.standard_normal((B, T, 3 * H * D))
+    dout = rng.standard_normal((B, T, H * D))
+    out, cache = tr.attention_forward(qkv, H, block=block)
+    q, k, v = qkv.reshape(B, T, 3, H, D).transpose(2, 0, 3, 1, 4)  # (B, H, T, D)
+    expected = attention(q, k, v).transpose(0, 2, 1, 3).reshape(B, T, H * D)
+    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
+    _, whole = tr.attention_forward(qkv, H, block=T)
+    np.testing.assert_allclose(
+        tr.attention_backward(dout, cache),
+        tr.attention_backward(dout, whole),
+        rtol=0,
+        atol=1e-12,
+    )
 
 
 def test_loss_at_first_position_sends_no_gradient_to_later_positions(rng):
@@ -426,6 +447,22 @@ def test_gradients_match_torch_autograd(cfg, rng):
     ids = rng.integers(0, cfg.vocab_size, size=(4, cfg.block_size))
     targets = rng.integers(-1, cfg.vocab_size, size=(4, cfg.block_size))
     targets[0, 0] = 0
+    loss, grads = tr.loss_and_grads(params, ids, targets, cfg)
+    ref_loss, ref_grads = _torch_loss(torch, params, ids, targets, cfg)
+    assert loss == pytest.approx(ref_loss, rel=1e-10)
+    for name, g in flatten_params(grads).items():
+        np.testing.assert_allclose(g, ref_grads[name], rtol=1e-7, atol=1e-10)
+
+
+@pytest.mark.oracle
+def test_gradients_match_torch_autograd_with_several_query_blocks(monkeypatch, rng):
+    """Blocks of 4 query rows on 6 tokens: a full block and a short one."""
+    torch = pytest.importorskip("torch", reason="torch autograd is the oracle")
+    monkeypatch.setattr(tr, "QUERY_BLOCK", 4)
+    cfg = SMALL_CONFIGS[0]
+    params = _random_params(cfg, rng)
+    ids = rng.integers(0, cfg.vocab_size, size=(3, cfg.block_size))
+    targets = rng.integers(0, cfg.vocab_size, size=(3, cfg.block_size))
     loss, grads = tr.loss_and_grads(params, ids, targets, cfg)
     ref_loss, ref_grads = _torch_loss(torch, params, ids, targets, cfg)
     assert loss == pytest.approx(ref_loss, rel=1e-10)
