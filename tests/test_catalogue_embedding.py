@@ -1,5 +1,8 @@
 """Chapter 02: realistic wrong answers for each checker, and equivalent right ones."""
 
+import functools
+import math
+
 import numpy as np
 import pytest
 from _catalogue import (
@@ -12,116 +15,55 @@ from _catalogue import (
 )
 
 from nanogpt_lib.checks.embedding import (
-    check_cosine_similarity,
-    check_embed,
+    CHAPTER_ANALOGIES,
+    check_analogy_ranks,
+    check_cosine_by_hand,
+    check_embedding_lengths,
     check_nearest_words,
-    check_one_hot_lookup,
-    check_sinusoidal_positions,
+    check_position_shift,
 )
+from nanogpt_lib.word_vectors import WordVectors, analogy
 
-# ------------------------------------------------------------------ one-hot
-
-
-def one_hot(ids, W_E, dtype=None):
-    ids = np.asarray(ids)
-    out = np.zeros((len(ids), W_E.shape[0]), dtype=dtype or W_E.dtype)
-    out[np.arange(len(ids)), ids] = 1
-    return out
+# ------------------------------------------------------------------ by hand
 
 
-def lookup_loop(ids, W_E):  # equivalent: nested lists, one row at a time
-    rows = []
-    for i in ids:
-        row = [0.0] * W_E.shape[0]
-        row[int(i)] = 1.0
-        rows.append(row)
-    return np.array(rows, dtype=W_E.dtype) @ W_E
+def answers(*values):
+    return lambda: values
 
 
-# ------------------------------------------------------------------ embed
+# ------------------------------------------------------------------ predict: lengths
 
 
-def embed_with(pos=lambda wpe, ids: wpe[: len(ids)], combine=np.add):
-    def fn(ids, wte, wpe):
-        ids = np.asarray(ids)
-        return combine(wte[ids], pos(wpe, ids))
+def lengths_with(pos=lambda P, b: P[: b.shape[-1]], axis=-1, power=0.5, first=False):
+    def fn(batch, wte, P):
+        batch = np.asarray(batch)
+        rows = batch[0] if first else batch
+        x = wte[rows] + pos(P, rows)
+        return (
+            np.sum(x * x, axis=axis) ** power
+            if power != 0.5
+            else (np.linalg.norm(x, axis=axis))
+        )
 
     return fn
 
 
-def embed_float64(ids, wte, wpe):
-    out = np.zeros((len(ids), wte.shape[1]))
-    for t, i in enumerate(ids):
-        out[t] = wte[i] + wpe[t]
+def lengths_loop(batch, wte, P):  # equivalent: one row at a time, sqrt of a sum
+    B, T = np.asarray(batch).shape
+    out = np.zeros((B, T), dtype=wte.dtype)
+    for b in range(B):
+        for t in range(T):
+            row = wte[batch[b][t]] + P[t]
+            out[b, t] = math.sqrt(float(row @ row))
     return out
 
 
-def embed_in_place(ids, wte, wpe):
-    x = wte[np.asarray(ids)]
-    x += wpe[: len(ids)]
-    wpe[:] = 0  # "cleaning up"
-    return x
+def lengths_float64(batch, wte, P):
+    x = wte[np.asarray(batch)].astype(np.float64) + P[: np.asarray(batch).shape[-1]]
+    return np.linalg.norm(x, axis=-1)
 
 
-# ------------------------------------------------------------------ cosine
-
-
-def cosine_with(check_a=True, check_b=True, rowwise=True, check_rows=True):
-    norm = np.linalg.norm
-
-    def fn(a, b):
-        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-        na = norm(a, axis=-1, keepdims=True) if rowwise else norm(a)
-        nb = norm(b, axis=-1, keepdims=True) if rowwise else norm(b)
-        ca, cb = (na, nb) if check_rows else (norm(a), norm(b))
-        if (check_a and np.any(ca == 0)) or (check_b and np.any(cb == 0)):
-            raise ValueError("zero vector")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return (
-                np.sum(a * b, axis=-1) / np.squeeze(na * nb, axis=-1)
-                if rowwise
-                else np.sum(a * b, axis=-1) / (na * nb)
-            )
-
-    return fn
-
-
-def cosine_einsum(a, b):  # equivalent: einsum and sqrt of the dot with itself
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    aa, bb = np.einsum("...i,...i", a, a), np.einsum("...i,...i", b, b)
-    if np.any(aa == 0) or np.any(bb == 0):
-        raise ValueError("a zero vector has no direction")
-    return np.einsum("...i,...i", a, b) / np.sqrt(aa * bb)
-
-
-def cosine_silent(a, b, fill=np.nan):
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    n = np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.sum(a * b, axis=-1) / n
-    return np.where(n == 0, fill, out)
-
-
-def cosine_one_norm(a, b):
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if np.linalg.norm(b) == 0 or np.linalg.norm(a) == 0:
-        raise ValueError
-    return np.sum(a * b, axis=-1) / np.linalg.norm(a, axis=-1)
-
-
-def cosine_angle(a, b):
-    return np.arccos(np.clip(cosine_with()(a, b), -1, 1))
-
-
-def cosine_axis0(a, b):
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    na, nb = np.linalg.norm(a, axis=0), np.linalg.norm(b, axis=0)
-    if np.any(na == 0) or np.any(nb == 0):
-        raise ValueError
-    return np.sum((a / na) * (b / nb), axis=-1)
-
-
-# ------------------------------------------------------------------ nearest
+# ------------------------------------------------------------------ debug: nearest
 
 
 def nearest_with(norm_axis=1, keep_self=False, descending=True, k_shift=0, ids=False):
@@ -140,6 +82,12 @@ def nearest_with(norm_axis=1, keep_self=False, descending=True, k_shift=0, ids=F
     return fn
 
 
+def nearest_skip_first(query, words, vectors, k):  # the planted bug
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    order = np.argsort(-(unit @ unit[words.index(query)]), kind="stable")
+    return [words[i] for i in order[1 : k + 1]]
+
+
 def nearest_python(query, words, vectors, k):  # equivalent: sorted() over tuples
     unit = [np.asarray(v, dtype=float) / np.linalg.norm(v) for v in vectors]
     q = unit[words.index(query)]
@@ -149,161 +97,128 @@ def nearest_python(query, words, vectors, k):  # equivalent: sorted() over tuple
     return [w for _, w in sorted(scored, key=lambda s: s[0])[:k]]
 
 
-# ------------------------------------------------------------------ sinusoidal
+# ------------------------------------------------------------------ experiment
 
 
-def sinusoidal_with(base=10000.0, power=-2.0, first=0, swap=False, layout="inter"):
-    def fn(T, C):
-        i = np.arange(C // 2)
-        angle = np.arange(first, first + T)[:, None] * base ** (power * i / C)
-        s, c = (
-            (np.cos(angle), np.sin(angle)) if swap else (np.sin(angle), np.cos(angle))
-        )
-        if layout == "blocks":
-            return np.concatenate([s, c], axis=1)
-        P = np.zeros((T, C))
-        P[:, 0::2], P[:, 1::2] = s, c
-        return P.T if layout == "transposed" else P
+@functools.cache
+def toy_vectors() -> WordVectors:
+    """Random vectors, except that wife = husband - man + woman and
+    queen = king - man + woman exactly (so those two analogies work)."""
+    rng = np.random.default_rng(7)
+    words = sorted({w for a in CHAPTER_ANALOGIES for w in a} | {"wife", "queen"})
+    words += ["boy", "girl", "pen", "ink", "sword", "dagger", "sheath", "apple"]
+    vectors = rng.normal(size=(len(words), 12))
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def u(w):
+        return unit[words.index(w)]
+
+    vectors[words.index("wife")] = u("husband") - u("man") + u("woman")
+    vectors[words.index("girl")] = u("pen") - u("boy") + u("ink")
+    return WordVectors(tuple(words), vectors.astype(np.float32),
+                       np.ones(len(words), dtype=np.int64))  # fmt: skip
+
+
+def rank(a, b, c, d, exclude=True):
+    wv = toy_vectors()
+    n = len(wv.words) - (3 if exclude else 0)
+    found = [w for w, _ in analogy(wv, a, b, c, k=n, exclude_inputs=exclude)]
+    return found.index(d) + 1
+
+
+WORKS = ("boy", "pen", "ink", "girl")  # girl = pen - boy + ink
+FAILS = ("sword", "dagger", "sheath", "apple")
+
+
+def claims(*keys, shift=0, exclude=True):
+    return lambda: {k: rank(*k, exclude=exclude) + shift for k in keys}
+
+
+def check_ranks(fn):
+    check_analogy_ranks(fn, wv=toy_vectors())
+
+
+check_ranks.__name__ = "check_analogy_ranks"
+
+# ------------------------------------------------------------------ extend: shift
+
+
+def shift_with(sign=1.0, exponent=2.0, scale_k=True, layout="pairs"):
+    def fn(k, C):
+        M = np.zeros((C, C))
+        for i in range(C // 2):
+            w = 10000.0 ** (-exponent * i / C)
+            angle = (k if scale_k else 1) * w
+            s, c = (2 * i, 2 * i + 1) if layout == "pairs" else (i, C // 2 + i)
+            M[s, s], M[c, c] = math.cos(angle), math.cos(angle)
+            M[s, c], M[c, s] = -sign * math.sin(angle), sign * math.sin(angle)
+        return M
 
     return fn
 
 
-def sinusoidal_loops(T, C):  # equivalent: two loops, nested lists
-    rows = []
-    for pos in range(T):
-        row = []
-        for j in range(C):
-            angle = pos / 10000 ** ((j - j % 2) / C)
-            row.append(np.sin(angle) if j % 2 == 0 else np.cos(angle))
-        rows.append(row)
-    return rows
+def shift_from_blocks(k, C):  # equivalent: one 2 x 2 rotation block at a time
+    out = np.zeros((C, C))
+    for i in range(C // 2):
+        a = k / 10000 ** (2 * i / C)
+        block = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+        out[2 * i : 2 * i + 2, 2 * i : 2 * i + 2] = block
+    return out
 
 
 CATALOGUE = {
-    check_one_hot_lookup: [
+    check_cosine_by_hand: [
+        Wrong("the dot product", answers(10, -20, 0), "dot-product", "dot product"),
+        Wrong("divided by |a|", answers(3.33, -6.67, 0), "one-norm", "both lengths"),
         Wrong(
-            "transposed",
-            lambda ids, W: (one_hot(ids, W) @ W).T,
-            "transposed",
-            "transpose",
-        ),
+            "squared lengths", answers(0.04, -0.02, None), "squared-norms", "squared"
+        ),  # fmt: skip
         Wrong(
-            "ids - 1",
-            lambda ids, W: one_hot(np.asarray(ids) - 1, W) @ W,
-            "minus-one",
-            "subtract 1",
-        ),
-        Wrong(
-            "summed",
-            lambda ids, W: one_hot(ids, W).sum(0) @ W,
-            "summed",
-            "summed",
-        ),
-        Wrong(
-            "row t",
-            lambda ids, W: np.eye(len(ids), W.shape[0], dtype=W.dtype) @ W,
-            "positions-not-ids",
-            "ids\\[t\\]",
-        ),
-        Wrong(
-            "np.eye float64",
-            lambda ids, W: np.eye(W.shape[0])[ids] @ W,
-            "float64",
-            "float64",
-        ),
-        Wrong(
-            "ids + 1",
-            lambda ids, W: one_hot((np.asarray(ids) + 1) % W.shape[0], W) @ W,
-            None,
-        ),
+            "length counted",
+            answers(0.67, -1.33, None),
+            "length-counted",
+            "ignores length",
+        ),  # fmt: skip
+        Wrong("sign dropped", answers(0.67, 0.67, None), "sign-dropped", "negative"),
+        Wrong("zero gives 0", answers(0.67, -0.67, 0), "zero-gives-zero", "None"),
+        Wrong("angles", answers(48.19, 131.81, None), "angle", "angle"),
+        Wrong("a string", lambda: "0.67, -0.67, undefined", "wrong-kind", "three"),
+        Wrong("two answers", answers(0.67, -0.67), "wrong-kind", "three answers"),
+        Wrong("a slip", answers(0.6, -0.6, None), None),
     ],
-    check_embed: [
+    check_embedding_lengths: [
         Wrong(
-            "wpe[ids]",
-            embed_with(pos=lambda wpe, ids: wpe[ids]),
-            "wpe-by-id",
+            "P[batch]",
+            lengths_with(pos=lambda P, b: P[b]),
+            "positions-by-id",
             "position",
         ),
         Wrong(
             "no positions",
-            lambda ids, wte, wpe: wte[np.asarray(ids)],
+            lengths_with(pos=lambda P, b: 0 * P[0]),
             "no-positions",
             "missing",
         ),
         Wrong(
-            "concatenate",
-            embed_with(combine=lambda a, b: np.concatenate([a, b], -1)),
-            "concatenated",
-            "concatenate",
-        ),
-        Wrong(
-            "last T",
-            embed_with(pos=lambda wpe, ids: wpe[-len(ids) :]),
-            "last-positions",
-            "first T",
-        ),
-        Wrong("multiplied", embed_with(combine=np.multiply), "multiplied", "Add"),
-        Wrong(
-            "wpe[1:T+1]",
-            embed_with(pos=lambda wpe, ids: wpe[1 : len(ids) + 1]),
+            "P[1:T+1]",
+            lengths_with(pos=lambda P, b: P[1 : b.shape[-1] + 1]),
             "positions-from-one",
             "from 0",
         ),
-        Wrong("float64 buffer", embed_float64, "float64", "float64"),
-        Wrong("in place", embed_in_place, "mutates-input", "new list or array"),
-    ],
-    check_cosine_similarity: [
-        Wrong("zero gives nan", cosine_silent, "zero-gives-nan", "raise ValueError"),
-        Wrong(
-            "zero gives 0",
-            lambda a, b: cosine_silent(a, b, 0.0),
-            "zero-gives-zero",
-            "rather than returning 0",
-        ),
-        Wrong(
-            "only b checked",
-            cosine_with(check_a=False),
-            "zero-first-unchecked",
-            "first vector",
-        ),
-        Wrong(
-            "zero check on the whole array",
-            cosine_with(check_rows=False),
-            "zero-row-unchecked",
-            "each row",
-        ),
-        Wrong(
-            "whole-array norm",
-            cosine_with(rowwise=False),
-            "whole-array-norm",
-            "without an axis",
-        ),
-        Wrong(
-            "dot product",
-            lambda a, b: (
-                np.sum(np.asarray(a) * np.asarray(b), -1)
-                if np.linalg.norm(a) * np.linalg.norm(b)
-                else (_ for _ in ()).throw(ValueError())
-            ),
-            "dot-product",
-            "dot product",
-        ),
-        Wrong("one norm", cosine_one_norm, "one-norm", "both lengths"),
-        Wrong("angle", cosine_angle, "angle", "arccos"),
-        Wrong("axis 0", cosine_axis0, "wrong-axis", "axis=-1"),
+        Wrong("squared", lengths_with(power=1.0), "squared", "square root"),
+        Wrong("axis 0", lengths_with(axis=0), "wrong-axis", "axis=-1"),
+        Wrong("first sequence", lengths_with(first=True), "batch-dropped", "batch"),
+        Wrong("float64", lengths_float64, "float64", "float64"),
+        Wrong("no return", lambda b, w, p: None, "no-return", "return"),
+        Wrong("axis 1", lengths_with(axis=1), None),
     ],
     check_nearest_words: [
+        Wrong("as given", nearest_skip_first, "skips-first", "index"),
         Wrong(
             "query kept", nearest_with(keep_self=True), "includes-query", "query word"
         ),
         Wrong(
             "dot product", nearest_with(norm_axis=None), "dot-not-cosine", "dot product"
-        ),
-        Wrong(
-            "both",
-            nearest_with(norm_axis=None, keep_self=True),
-            "dot-and-query",
-            "Both",
         ),
         Wrong("ascending", nearest_with(descending=False), "ascending", "decreasing"),
         Wrong(
@@ -313,38 +228,68 @@ CATALOGUE = {
         Wrong("axis 0", nearest_with(norm_axis=0), "wrong-axis", "axis=1"),
         Wrong("k + 1", nearest_with(k_shift=1), None),
     ],
-    check_sinusoidal_positions: [
-        Wrong("swapped", sinusoidal_with(swap=True), "sin-cos-swapped", "swapped"),
+    check_ranks: [
         Wrong(
-            "blocks", sinusoidal_with(layout="blocks"), "not-interleaved", "interleaved"
-        ),
-        Wrong("i / C", sinusoidal_with(power=-1.0), "exponent-i-over-c", "i/C"),
-        Wrong("from 1", sinusoidal_with(first=1), "positions-from-one", "start at 0"),
+            "ranks from 0", claims(WORKS, FAILS, shift=-1), "rank-from-zero", "from 1"
+        ),  # fmt: skip
         Wrong(
-            "transposed",
-            sinusoidal_with(layout="transposed"),
-            "transposed",
-            "transpose",
+            "inputs ranked",
+            claims(WORKS, FAILS, exclude=False),
+            "inputs-ranked",
+            "left out",
         ),
-        Wrong("multiplied", sinusoidal_with(power=2.0), "inverse-frequency", "divide"),
-        Wrong("base 1000", sinusoidal_with(base=1000.0), "base", "10000"),
         Wrong(
-            "sin only",
-            lambda T, C: np.sin(np.arange(T)[:, None] * 10000.0 ** (-np.arange(C) / C)),
-            None,
+            "a guessed rank",
+            lambda: {WORKS: 1, FAILS: rank(*FAILS) + 7},
+            "rank-wrong",
+            "Measure",
         ),
+        Wrong(
+            "the chapter's own",
+            claims(("man", "husband", "woman", "wife"), FAILS),
+            "chapter-analogy",
+            "own",
+        ),
+        Wrong("only a failure", claims(FAILS), "no-success", "works"),
+        Wrong("only a success", claims(WORKS), "no-failure", "fails"),
+        Wrong(
+            "capitals",
+            lambda: {("Boy", "pen", "ink", "girl"): 1},
+            "not-in-vocabulary",
+            "lower case",
+        ),
+        Wrong(
+            "hoped-for word is an input",
+            lambda: {("boy", "pen", "ink", "ink"): 1},
+            "hoped-is-input",
+            "differ",
+        ),
+        Wrong("a list", lambda: [WORKS, FAILS], "wrong-kind", "dict"),
+    ],
+    check_position_shift: [
+        Wrong("transposed blocks", shift_with(sign=-1.0), "backwards", "back"),
+        Wrong("i / C", shift_with(exponent=1.0), "exponent-i-over-c", "i/C"),
+        Wrong("k forgotten", shift_with(scale_k=False), "k-missing", "k \\* w_i"),
+        Wrong("halves", shift_with(layout="halves"), "not-interleaved", "interleaved"),
+        Wrong("identity", lambda k, C: np.eye(C), "identity", "identity"),
+        Wrong("no return", lambda k, C: None, "no-return", "return"),
+        Wrong("doubled sines", shift_with(sign=2.0), None),
     ],
 }
 
 EQUIVALENT = {
-    check_one_hot_lookup: [lambda ids, W: one_hot(ids, W) @ W, lookup_loop],
-    check_embed: [
-        embed_with(),
-        lambda ids, wte, wpe: np.take(wte, ids, 0) + wpe[np.arange(len(ids))],
+    check_cosine_by_hand: [
+        answers(0.67, -0.67, None),
+        answers(2 / 3, -2 / 3, float("nan")),
+        answers(0.666, -0.666, None),
     ],
-    check_cosine_similarity: [cosine_with(), cosine_einsum],
+    check_embedding_lengths: [lengths_with(), lengths_loop],
     check_nearest_words: [nearest_with(), nearest_python],
-    check_sinusoidal_positions: [sinusoidal_with(), sinusoidal_loops],
+    check_ranks: [
+        claims(WORKS, FAILS),
+        claims(FAILS, WORKS, ("man", "husband", "woman", "wife")),
+    ],  # fmt: skip
+    check_position_shift: [shift_with(), shift_from_blocks],
 }
 
 

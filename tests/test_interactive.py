@@ -119,6 +119,67 @@ def test_neighbour_frames_name_and_measure_the_nearest_words():
         neighbour_figure(wv, ["nope"])
 
 
+# --- chapters 01 and 02: the figure in the executed notebook shows its printed numbers
+
+
+def _notebook_figure(stem: str, title: str) -> tuple[dict, str]:
+    """The stored data of a chapter's interactive figure and its cell's printed text."""
+    notebook = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text("utf-8"))
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            page = "".join(output.get("data", {}).get("text/html", ""))
+            if f'data-title="{title}"' in page:
+                body = page.split('class="interactive-data">')[1].split("</script>")[0]
+                printed = "".join(
+                    "".join(o.get("text", "")) for o in cell["outputs"]
+                    if o.get("output_type") == "stream"
+                )  # fmt: skip
+                return json.loads(body.replace("<\\/", "</")), printed
+    raise AssertionError(f"{stem}: no interactive figure {title!r}")
+
+
+def test_chapter_01_token_figure_counts_are_the_printed_counts():
+    data, printed = _notebook_figure("01_tokenization", "Tokenizer playground")
+    texts, names = (c["shown"] for c in data["controls"])
+    rows = printed.strip().splitlines()[1:]  # header, then one row per text
+    assert len(rows) == len(texts) == 8 and len(names) == 3
+    for t, row in enumerate(rows):
+        counts = [int(n) for n in row.split()[-3:]]
+        for k, name in enumerate(names):
+            frame = data["frames"][t * len(names) + k]
+            assert len(frame["v"][0]) == len(frame["c"]) == counts[k], (row, name)
+            assert frame["t"].startswith(f"{name}: {counts[k]} tokens for ")
+    # Macbeth's line: 13 tokens under the book's BPE, 10 under cl100k (ex-01)
+    macbeth = texts.index("Is this a dagger which I see before me,")
+    assert [int(n) for n in rows[macbeth].split()[-3:]] == [13, 13, 10]
+
+
+def test_chapter_02_neighbour_figure_is_the_printed_neighbours():
+    title = "Nearest neighbours by cosine similarity"
+    data, _ = _notebook_figure("02_embeddings", title)
+    words, ks = (c["shown"] for c in data["controls"])
+    assert data["controls"][0]["start"] == words.index("sword")
+    notebook = json.loads(
+        (ROOT / "notebooks" / "02_embeddings.ipynb").read_text("utf-8")
+    )
+    source = next(
+        "".join(o.get("text", ""))
+        for c in notebook["cells"]
+        if "most_similar(wv, word, 5)" in "".join(c["source"])
+        for o in c["outputs"]
+    )
+    checked = 0
+    for line in source.strip().splitlines():
+        word, rest = (part.strip() for part in line.split(":", 1))
+        pairs = [item.rsplit(" ", 1) for item in rest.split(", ")]
+        frame = data["frames"][words.index(word) * len(ks) + ks.index("5")]
+        assert frame["c"] == [w for w, _ in pairs], word
+        for value, (_, shown) in zip(frame["v"][0], pairs, strict=True):
+            assert abs(value - float(shown)) <= 0.0051, (word, value, shown)
+        checked += 1
+    assert checked == 9  # every probe word of the chapter's table
+
+
 def _patterns():
     cfg, params = load_sorter()
     ids = np.array([2, 1, 0, 1, 1, 2])
