@@ -269,6 +269,46 @@ def test_chapter_05_head_figure_is_the_shakespeare_models_patterns():
     assert printed.startswith(f"starting on layer {start[0]}, head {start[1]}:")
 
 
+# --- chapter 04: a head of the Shakespeare model, the notebook's own pattern --------
+
+
+def _chapter_04_model_head_figure() -> tuple[dict, str]:
+    """Chapter 04's figure of the Shakespeare model's layer 1, head 1 (the chapter's
+    other row figure is the hand-built head), and the printed line before it."""
+    path = ROOT / "notebooks" / "04_attention.ipynb"
+    printed = ""
+    for cell in json.loads(path.read_text("utf-8"))["cells"]:
+        for output in cell.get("outputs", []):
+            printed += "".join(output.get("text", ""))
+            page = "".join(output.get("data", {}).get("text/html", ""))
+            if 'data-title="Attention weights of one query"' not in page:
+                continue
+            body = page.split('class="interactive-data">')[1].split("</script>")[0]
+            data = json.loads(body.replace("<\\/", "</"))
+            if data["categories"][:2] == ["0: M", "1: A"]:  # "MACBETH:", one per char
+                return data, printed
+    raise AssertionError("chapter 04 shows no figure of the Shakespeare model's head")
+
+
+def test_chapter_04_model_head_figure_is_the_models_pattern():
+    """Every frame is the row the model computes for that query, the figure starts on
+    the second 'g' of 'dagger', and the distances printed above it are its argmaxes."""
+    from nanogpt_lib import interpretability as interp
+    from nanogpt_lib.shakespeare import load_model
+
+    data, printed = _chapter_04_model_head_figure()
+    cfg, params, chars = load_model()
+    line = "MACBETH:\nIs this a dagger which I see before me,"
+    pattern = interp.attention_patterns(params, np.array(chars.encode(line)), cfg)[1, 1]
+    frames = np.array([frame["v"][0] for frame in data["frames"]])
+    assert frames.shape == (len(line), len(line))
+    np.testing.assert_allclose(frames, pattern.astype(np.float64), atol=5e-4 + 1e-9)
+    assert data["controls"][0]["start"] == line.index("gg") + 1
+    back = np.arange(len(line)) - frames.argmax(axis=-1)
+    counts = dict(enumerate(np.bincount(back).tolist()))
+    assert f"characters back to the top key: {counts}" in printed
+
+
 @functools.cache
 def _sorter_figures():
     cfg, params = load_sorter()
