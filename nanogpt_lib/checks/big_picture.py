@@ -414,10 +414,10 @@ def check_next_char_accuracy(candidate) -> None:
             (init_params(small, rng=rng), small, rng.integers(0, 7, 13)),
         ),
     ]
-    unshifted = "The token at position t is what the model was given; it predicts "
     mistakes = [
         Mistake(
-            unshifted + "ids[t + 1]. Compare argmax(logits[t]) with ids[t + 1].",
+            "The token at position t is what the model was given; it predicts "
+            "ids[t + 1]. Compare argmax(logits[t]) with ids[t + 1].",
             lambda *a: _accuracy_variant(*a, shift=0),
             id="not-shifted",
         ),
