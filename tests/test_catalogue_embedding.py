@@ -88,6 +88,21 @@ def nearest_skip_first(query, words, vectors, k):  # the planted bug
     return [words[i] for i in order[1 : k + 1]]
 
 
+def nearest_worst_first(query, words, vectors, k):  # argsort(sims)[-k:]
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    row = words.index(query)
+    sims = unit @ unit[row]
+    sims[row] = -np.inf
+    return [words[i] for i in np.argsort(sims, kind="stable")[-k:]]
+
+
+def nearest_euclidean(query, words, vectors, k):
+    row = words.index(query)
+    dist = np.linalg.norm(vectors - vectors[row], axis=1)
+    dist[row] = np.inf
+    return [words[i] for i in np.argsort(dist, kind="stable")[:k]]
+
+
 def nearest_python(query, words, vectors, k):  # equivalent: sorted() over tuples
     unit = [np.asarray(v, dtype=float) / np.linalg.norm(v) for v in vectors]
     q = unit[words.index(query)]
@@ -155,6 +170,20 @@ def shift_with(sign=1.0, exponent=2.0, scale_k=True, layout="pairs"):
         return M
 
     return fn
+
+
+def shift_swapped(k, C):  # [[sin, cos], [cos, -sin]] blocks
+    M = np.zeros((C, C))
+    for i in range(C // 2):
+        a = k * 10000.0 ** (-2 * i / C)
+        block = [[math.sin(a), math.cos(a)], [math.cos(a), -math.sin(a)]]
+        M[2 * i : 2 * i + 2, 2 * i : 2 * i + 2] = block
+    return M
+
+
+def shift_power(k, C):  # equivalent: M_1 (or its inverse) multiplied k times
+    M1 = shift_with()(1, C)
+    return np.linalg.matrix_power(M1 if k >= 0 else M1.T, abs(k))
 
 
 def shift_from_blocks(k, C):  # equivalent: one 2 x 2 rotation block at a time
@@ -227,6 +256,8 @@ CATALOGUE = {
         Wrong("k - 1", nearest_with(k_shift=-1), "k-minus-one", "Off by one"),
         Wrong("axis 0", nearest_with(norm_axis=0), "wrong-axis", "axis=1"),
         Wrong("k + 1", nearest_with(k_shift=1), None),
+        Wrong("argsort()[-k:]", nearest_worst_first, "best-last", "worst first"),
+        Wrong("euclidean", nearest_euclidean, "euclidean", "distance"),
     ],
     check_ranks: [
         Wrong(
@@ -249,6 +280,12 @@ CATALOGUE = {
             claims(("man", "husband", "woman", "wife"), FAILS),
             "chapter-analogy",
             "own",
+        ),
+        Wrong(
+            "the chapter's, read the other way",
+            claims(("woman", "wife", "man", "husband"), FAILS),
+            "chapter-analogy",
+            "another order",
         ),
         Wrong("only a failure", claims(FAILS), "no-success", "works"),
         Wrong("only a success", claims(WORKS), "no-failure", "fails"),
@@ -274,6 +311,8 @@ CATALOGUE = {
         Wrong("identity", lambda k, C: np.eye(C), "identity", "identity"),
         Wrong("no return", lambda k, C: None, "no-return", "return"),
         Wrong("doubled sines", shift_with(sign=2.0), None),
+        Wrong("abs(k)", lambda k, C: shift_with()(abs(k), C), "abs-k", "abs"),
+        Wrong("sin and cos swapped", shift_swapped, "sin-cos-swapped", "swapped"),
     ],
 }
 
@@ -289,7 +328,7 @@ EQUIVALENT = {
         claims(WORKS, FAILS),
         claims(FAILS, WORKS, ("man", "husband", "woman", "wife")),
     ],  # fmt: skip
-    check_position_shift: [shift_with(), shift_from_blocks],
+    check_position_shift: [shift_with(), shift_from_blocks, shift_power],
 }
 
 

@@ -88,6 +88,44 @@ def train_with(merge=merge_left, stop=True, pick="smallest", first=256):
     return fn
 
 
+def train_stop_at_one(text, n_merges):  # stops once no pair occurs twice
+    ids, merges = list(text.encode("utf-8")), {}
+    for k in range(n_merges):
+        counts = Counter(zip(ids, ids[1:], strict=False))
+        if not counts or max(counts.values()) == 1:
+            break
+        best = min(counts, key=lambda p: (-counts[p], p))
+        merges[best] = 256 + k
+        ids = merge_left(ids, best, 256 + k)
+    return merges
+
+
+def train_empty_when_stopped(text, n_merges):  # `return {}` where `break` belongs
+    ids, merges = list(text.encode("utf-8")), {}
+    for k in range(n_merges):
+        counts = Counter(zip(ids, ids[1:], strict=False))
+        if not counts:
+            return {}
+        best = min(counts, key=lambda p: (-counts[p], p))
+        merges[best] = 256 + k
+        ids = merge_left(ids, best, 256 + k)
+    return merges
+
+
+def train_back_checked(text, n_merges):  # bug 2 half-fixed: still from the back
+    ids, merges = list(text.encode("utf-8")), {}
+    for k in range(n_merges):
+        counts = Counter(zip(ids, ids[1:], strict=False))
+        if not counts:
+            break
+        best = min(counts, key=lambda p: (-counts[p], p))
+        merges[best] = 256 + k
+        for i in range(len(ids) - 2, -1, -1):
+            if i + 1 < len(ids) and (ids[i], ids[i + 1]) == best:
+                ids[i : i + 2] = [256 + k]
+    return merges
+
+
 def train_while(text, n_merges):  # equivalent: a while loop, a tuple of ids
     ids, merges = tuple(text.encode()), {}
     while len(merges) < n_merges and len(ids) > 1:
@@ -106,6 +144,11 @@ def train_while(text, n_merges):  # equivalent: a while loop, a tuple of ids
 def tokenizers():
     ours = train(training_text()[:20_000], vocab_size=300)
     return {"ours": ours, "cl100k": load_cl100k()}
+
+
+@functools.cache
+def gpt2_split_twin():
+    return train(training_text()[:20_000], vocab_size=300, pattern=GPT2_SPLIT_PATTERN)
 
 
 def count_with(how, keys=("ours", "cl100k")):
@@ -247,6 +290,15 @@ CATALOGUE = {
             "dict",
         ),
         Wrong("one merge", lambda text, n: train_while(text, 1), None),
+        Wrong("range(n - 1)", lambda t, n: train_while(t, n - 1), "too-few-merges"),
+        Wrong("stops when no pair repeats", train_stop_at_one, "too-few-merges"),
+        Wrong(
+            "{} when pairs run out",
+            train_empty_when_stopped,
+            "empty-when-stopped",
+            "merges made so far",
+        ),
+        Wrong("from the back, checked", train_back_checked, "merge-from-back", "left"),
     ],
     check_counts: [
         Wrong(
@@ -285,6 +337,14 @@ CATALOGUE = {
         Wrong("the ids", count_with(lambda ids, line: ids), "wrong-kind", "an int"),
         Wrong("only ours", lambda line: {"ours": 1}, "wrong-kind", "cl100k"),
         Wrong("minus one", count_with(lambda ids, line: len(ids) - 1), None),
+        Wrong(
+            "the GPT-2-split twin",
+            lambda line: {
+                "ours": len(gpt2_split_twin().encode(line)),
+                "cl100k": len(tokenizers()["cl100k"].encode(line)),
+            },
+            None,
+        ),
     ],
     check_stream_decode: [
         Wrong("each alone", stream_alone("replace"), "each-token-alone", "unfinished"),
@@ -339,6 +399,12 @@ CATALOGUE = {
             "contractions",
         ),
         Wrong("one chunk", lambda text: [text] if text else [], None),
+        Wrong(
+            "'m left out",
+            split_with(ANY_CASE.replace("'ve|'m|", "'ve|")),
+            "contraction-missing",
+            "all seven",
+        ),
     ],
 }
 

@@ -336,6 +336,16 @@ def check_nearest_words(candidate) -> None:
         everything = _nearest(query, words, vectors, len(words) - 1)
         return everything[::-1][:k]
 
+    def best_last(query, words, vectors, k):
+        return _nearest(query, words, vectors, k)[::-1]
+
+    def euclidean(query, words, vectors, k):
+        vectors = np.asarray(vectors, dtype=np.float64)
+        row = words.index(query)
+        dist = np.linalg.norm(vectors - vectors[row], axis=1)
+        dist[row] = np.inf
+        return [words[i] for i in np.argsort(dist, kind="stable")[:k]]
+
     def skip_first(query, words, vectors, k):
         unit = np.asarray(vectors) / np.linalg.norm(vectors, axis=1, keepdims=True)
         order = np.argsort(-(unit @ unit[words.index(query)]), kind="stable")
@@ -373,6 +383,18 @@ def check_nearest_words(candidate) -> None:
             "Best first: sort by *decreasing* similarity (np.argsort(-sims)).",
             ascending,
             id="ascending",
+        ),
+        Mistake(
+            "These are the right k words but worst first: np.argsort(sims)[-k:] "
+            "ends with the best. Sort by -sims and take the first k.",
+            best_last,
+            id="best-last",
+        ),
+        Mistake(
+            "You ranked by distance between the vectors, which depends on their "
+            "lengths: rank by cosine similarity (the angle) instead.",
+            euclidean,
+            id="euclidean",
         ),
         Mistake(
             "Return the words themselves, not their row numbers.",
@@ -422,6 +444,21 @@ CHAPTER_ANALOGIES = (
 )
 
 
+# The word each of the chapter's analogies hoped for, in the same order.
+_CHAPTER_HOPED = ("wife", "daughter", "her", "woman", "queen", "her", "mother",
+                  "came", "women", "moon", "dukedom")  # fmt: skip
+# The same analogy read another way (c : d :: a : b, a : c :: b : d, ...) uses the
+# same four words: it is still the chapter's.
+_CHAPTER_WORD_SETS = {
+    frozenset((*abc, d))
+    for abc, d in zip(CHAPTER_ANALOGIES, _CHAPTER_HOPED, strict=True)
+}
+
+
+def _is_chapters(key) -> bool:
+    return key[:3] in CHAPTER_ANALOGIES or frozenset(key) in _CHAPTER_WORD_SETS
+
+
 def _rank(wv, a, b, c, d, *, exclude_inputs=True) -> int:
     """Where d lands (1 = first) among the words nearest to b - a + c."""
     n = len(wv.words) - (3 if exclude_inputs else 0)
@@ -463,7 +500,9 @@ _ANALOGY_MISTAKES = [
     (
         "chapter-analogy",
         "Find a working analogy of your own: the ones in the "
-        "chapter's table do not count.",
+        "chapter's table do not count, nor do they read in another order "
+        "(woman : wife :: man : husband is the table's man : husband :: woman : "
+        "wife).",
     ),
     (
         "no-success",
@@ -523,7 +562,7 @@ def check_analogy_ranks(candidate, wv=None) -> None:
     works = [k for k, r in measured.items() if r == 1]
     if not works:
         fail("the answer", "no analogy has rank 1", "no-success")
-    if all(k[:3] in CHAPTER_ANALOGIES for k in works):
+    if all(_is_chapters(k) for k in works):
         fail("the answer", f"{works} is in the chapter's table", "chapter-analogy")
     if not any(r > 1 for r in measured.values()):
         fail("the answer", "every analogy has rank 1", "no-failure")
@@ -536,7 +575,9 @@ def check_analogy_ranks(candidate, wv=None) -> None:
 # ------------------------------------------------------------------------------------
 
 
-def _shift_reference(k, C, *, exponent=2.0, sign=1.0, scale_k=True, layout="pairs"):
+def _shift_reference(
+    k, C, *, exponent=2.0, sign=1.0, scale_k=True, layout="pairs", swap=False
+):
     freq = 10000.0 ** (-exponent * np.arange(C // 2) / C)  # (C/2,)
     angle = (k if scale_k else 1) * freq
     cos, sin = np.cos(angle), sign * np.sin(angle)
@@ -546,7 +587,10 @@ def _shift_reference(k, C, *, exponent=2.0, sign=1.0, scale_k=True, layout="pair
     else:  # all sines first, then all cosines
         s, c = np.arange(C // 2), np.arange(C // 2, C)
     # row vector [sin, cos] @ [[cos, -sin], [sin, cos]] = [sin(a + b), cos(a + b)]
-    M[s, s], M[s, c], M[c, s], M[c, c] = cos, -sin, sin, cos
+    if swap:  # cos where sin goes: [[sin, cos], [cos, -sin]] blocks
+        M[s, s], M[s, c], M[c, s], M[c, c] = sin, cos, cos, -sin
+    else:
+        M[s, s], M[s, c], M[c, s], M[c, c] = cos, -sin, sin, cos
     return M
 
 
@@ -561,6 +605,13 @@ def check_position_shift(candidate) -> None:
         Case("k = 10, C = 48", (10, 48)),
     ]
     mistakes = [
+        Mistake(
+            "For a negative k the matrix must move positions back: use k itself, "
+            "not abs(k) (sin(-x) = -sin(x) flips the block by itself).",
+            lambda k, C: _shift_reference(abs(k), C),
+            id="abs-k",
+            on=("k = -2, C = 16",),
+        ),
         Mistake(
             "Your matrix moves the positions k steps back: with row vectors, "
             "[sin a, cos a] @ M needs +sin(k w) below the diagonal and -sin(k w) "
@@ -584,6 +635,13 @@ def check_position_shift(candidate) -> None:
             "2 x 2 block sits on the diagonal at rows and columns 2i, 2i + 1.",
             lambda k, C: _shift_reference(k, C, layout="halves"),
             id="not-interleaved",
+        ),
+        Mistake(
+            "Column 2i holds the sine and 2i + 1 the cosine, and the block turns "
+            "the pair: [sin a, cos a] @ [[cos b, -sin b], [sin b, cos b]]. Yours "
+            "has sine and cosine swapped in the block.",
+            lambda k, C: _shift_reference(k, C, swap=True),
+            id="sin-cos-swapped",
         ),
         Mistake(
             "The identity leaves P[t] where it is: only k = 0 needs no rotation.",

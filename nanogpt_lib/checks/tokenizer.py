@@ -251,6 +251,7 @@ _COUNT_CASES = [
     COUNT_LINE,
     "The handle toward my hand? Come, let me clutch thee.",
     "Wednesday 12 March 2025, 14:30",
+    "MACBETH:\nSo foul and fair a day I have not seen.\n",  # GPT-2 split: 2 more
     "",
 ]
 
@@ -340,6 +341,8 @@ def check_token_counts(candidate, prediction=None, tokenizers=None) -> None:
         [Case(repr(line), (line,)) for line in _COUNT_CASES],
         mistakes,
         normalise=_as_counts,
+        generic_hint="Count len(tok.encode(line)) with the chapter's `bpe` (trained "
+        "with GPT-4's split, not `bpe_gpt2`) and with `cl100k`.",
     )
     try:
         candidate(COUNT_LINE)
@@ -505,6 +508,12 @@ _ALL_CAPS_PATTERN = lib.GPT2_SPLIT_PATTERN.replace(
 _NO_CONTRACTIONS_PATTERN = lib.GPT2_SPLIT_PATTERN.replace(_CONTRACTIONS + "|", "")
 
 
+def _without(left_out):
+    kept = "|".join(c for c in _CONTRACTIONS.split("|") if c != left_out)
+    pattern = lib.GPT2_SPLIT_PATTERN.replace(_CONTRACTIONS, f"(?i:{kept})")
+    return lambda text: regex.findall(pattern, text)
+
+
 def _split_reference(text):
     return regex.findall(GPT2_ANY_CASE_PATTERN, text)
 
@@ -515,6 +524,10 @@ def check_split(candidate) -> None:
         Case("lower case", ("it's what we'd do, isn't it",)),
         Case("shouting", ("HOW'S IT GOING? I'LL BE BACK",)),
         Case("mixed case", ("'Sup, they'Re here and we'VE won",)),
+        Case(
+            "all seven in capitals",
+            ("I'M SURE IT'S WHAT YOU'VE SEEN: WE'RE FINE, DON'T SAY WE'LL, I'D",),
+        ),
         Case("numbers stay whole", ("In 2024 we paid 1234567 dollars",)),
         Case("whitespace runs", ("a   b\n\n  c\t d  ",)),
         Case("empty text", ("",)),
@@ -559,6 +572,16 @@ def check_split(candidate) -> None:
             lambda text: regex.findall(_NO_CONTRACTIONS_PATTERN, text),
             id="no-contractions",
         ),
+        *(
+            Mistake(
+                "Keep all seven contractions ('s 't 're 've 'm 'll 'd) inside the "
+                f"(?i:...) group: {left_out!r} is missing, so it splits into "
+                f'"\'" and {left_out[1:]!r}.',
+                _without(left_out),
+                id="contraction-missing",
+            )
+            for left_out in _CONTRACTIONS.split("|")
+        ),
     ]
 
     run_checks(
@@ -600,6 +623,41 @@ def _train_variant(
         if merge:
             ids = _merge_variant(ids, best, first + k, how)
     return merges
+
+
+def _train_from_back_checked(text, n_merges):
+    """Bug 2 half-fixed: still from the back, but checks the pair is still there."""
+    ids, merges = list(text.encode("utf-8")), {}
+    for k in range(n_merges):
+        counts = lib.count_pairs(ids)
+        if not counts:
+            break
+        best = min(counts, key=lambda p: (-counts[p], p))
+        merges[best] = 256 + k
+        for i in reversed(range(len(ids) - 1)):
+            if i + 1 < len(ids) and (ids[i], ids[i + 1]) == best:
+                ids[i : i + 2] = [256 + k]
+    return merges
+
+
+def _train_stop_at_one(text, n_merges):
+    """Stops as soon as no pair occurs twice."""
+    ids, merges = list(text.encode("utf-8")), {}
+    for k in range(n_merges):
+        counts = lib.count_pairs(ids)
+        if not counts or max(counts.values()) < 2:
+            break
+        best = min(counts, key=lambda p: (-counts[p], p))
+        merges[best] = 256 + k
+        ids = lib.merge_pair(ids, best, 256 + k)
+    return merges
+
+
+_TOO_FEW = (
+    "Too few merges: make exactly n_merges of them, for k in range(n_merges) (not "
+    "n_merges - 1), and merge the most frequent pair even when it occurs only once "
+    "(a tie: the smallest pair). Stop early only when no pair is left at all."
+)
 
 
 def _train_no_recount(text, n_merges):
@@ -649,6 +707,30 @@ def check_train(candidate) -> None:
             raises=ValueError,
             on=(_NO_PAIRS_LEFT,),
             id="no-early-stop",
+        ),
+        Mistake(
+            "When no pair is left, stop and return the merges made so far "
+            "(break out of the loop), not an empty dict.",
+            lambda text, n: {},
+            id="empty-when-stopped",
+            on=(_NO_PAIRS_LEFT,),
+        ),
+        Mistake(
+            _TOO_FEW,
+            lambda text, n: _train_reference(text, n - 1),
+            id="too-few-merges",
+        ),
+        Mistake(
+            _TOO_FEW,
+            _train_stop_at_one,
+            id="too-few-merges",
+        ),
+        Mistake(
+            "Still merging from the back: in 'aaa' that joins the last two a's, "
+            "[a, Z], where BPE joins the first two, [Z, a]. Scan from the left "
+            "and, after a merge, jump over both ids (i += 2).",
+            _train_from_back_checked,
+            id="merge-from-back",
         ),
         Mistake(
             "Overlapping occurrences are merged wrongly: in 'aaa' the pair (a, a) "
