@@ -605,3 +605,202 @@ def test_every_control_on_every_chapter_page_moves_its_figure(browser, label, pa
     page.close()
     watch.assert_clean(label)
     print(f"{label}: {len(boxes)} interactive figures, {controls} controls moved")
+
+
+# --- chapter 09: the logit-lens explorer ------------------------------------------
+
+
+@functools.cache
+def _lens():
+    from nanogpt_lib import shakespeare
+    from nanogpt_lib.interactive import lens_figure
+
+    cfg, params, tok = shakespeare.load_model()
+    line = "Fair is foul, and foul is fair:\nHover through the fog and filthy air."
+    positions = (8, 25, 30, 32)
+    return lens_figure(params, cfg, tok, line, positions), line, positions
+
+
+def _printed_lens_table() -> dict[tuple[int, str], list[tuple[str, float]]]:
+    """Chapter 09's printed top-3 table: (position, layer) -> [(char, p), ...]."""
+    import ast
+
+    nb = json.loads((ROOT / "notebooks" / "09_looking_inside.ipynb").read_text("utf-8"))
+    cell = next(
+        c for c in nb["cells"]
+        if c["cell_type"] == "code" and "for pos in positions:" in "".join(c["source"])
+    )  # fmt: skip
+    text = "".join("".join(o.get("text", "")) for o in cell["outputs"])
+    pairs = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*") (\d\.\d\d)""")
+    table, pos = {}, None
+    for row in text.splitlines():
+        if row.startswith("after "):
+            prefix = ast.literal_eval(row[len("after ") : row.rindex(" (next:")])
+            pos = len(prefix) - 1
+            continue
+        name = row[:13].strip()
+        table[(pos, name)] = [
+            (ast.literal_eval(q), float(p)) for q, p in pairs.findall(row[13:])
+        ]
+    return table
+
+
+def test_lens_frames_are_the_notebooks_printed_read_outs():
+    from nanogpt_lib.interactive.interpretability import char_label
+
+    spec, line, positions = _lens()
+    layers = spec.controls[1].shown
+    table = _printed_lens_table()
+    assert len(table) == len(positions) * len(layers) == len(spec.frames)
+    for k, pos in enumerate(positions):
+        for j, name in enumerate(layers):
+            frame = spec.frames[spec.frame_index([k, j])]
+            shown = dict(zip(frame["c"], frame["v"][0], strict=True))
+            for ch, p in table[(pos, name)]:
+                assert shown[char_label(ch)] == p, (pos, name, ch)
+            # the true next character is always a bar, and the caption names it
+            assert char_label(line[pos + 1]) in frame["c"]
+            assert frame["t"].startswith(f"after {name}: top guess")
+    assert [c.start for c in spec.controls] == [0, len(layers) - 1]
+    # and the figure stored in the executed chapter is this one
+    nb = (ROOT / "notebooks" / "09_looking_inside.ipynb").read_text("utf-8")
+    payload = spec.to_json().replace("</", "<\\/")
+    assert json.dumps(payload)[1:-1] in nb
+
+
+def test_lens_frames_are_probabilities_of_the_logit_lens():
+    from nanogpt_lib import shakespeare
+    from nanogpt_lib.interactive.interpretability import (
+        lens_candidates,
+        lens_probabilities,
+    )
+    from nanogpt_lib.interpretability import logit_lens
+
+    spec, line, positions = _lens()
+    cfg, params, tok = shakespeare.load_model()
+    ids = np.array(tok.encode(line))
+    probs = lens_probabilities(params, ids, cfg)
+    np.testing.assert_allclose(probs.sum(-1), 1, atol=1e-12)
+    last = softmax(forward(params, ids, cfg).astype(np.float64))
+    np.testing.assert_allclose(probs[-1], last, atol=1e-5)  # the model's own output
+    lens = logit_lens(params, ids, cfg)
+    np.testing.assert_array_equal(probs.argmax(-1), lens.argmax(-1))
+    for k, pos in enumerate(positions):
+        bars = lens_candidates(probs[:, pos], ids[pos + 1])
+        for j in range(cfg.n_layer + 1):
+            frame = spec.frames[spec.frame_index([k, j])]
+            np.testing.assert_allclose(frame["v"][0], probs[j, pos, bars], atol=5e-3)
+    with pytest.raises(ValueError, match="positions"):
+        from nanogpt_lib.interactive import lens_figure
+
+        lens_figure(params, cfg, tok, "ab", [1])
+
+
+def test_lens_figure_moves_through_every_position_in_the_browser(
+    browser, tmp_path_factory
+):
+    spec = _lens()[0]
+    folder = tmp_path_factory.mktemp("lens")
+    static = ROOT / "book" / "_static"
+    for name in ("interactive.js", "interactive.css"):
+        (folder / name).write_bytes((static / name).read_bytes())
+    (folder / "still.png").write_bytes(b"")
+    (folder / "index.html").write_text(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<title>lens</title><link rel="icon" href="data:,">'
+        '<link rel="stylesheet" href="interactive.css">'
+        '<script defer src="interactive.js"></script></head><body><main>'
+        '<div class="cell_output"><img src="still.png" alt="still lens">'
+        f'<div class="output text_html">{figure_html(spec)}</div></div>'
+        "</main></body></html>",
+        encoding="utf-8",
+    )
+    page = browser.new_page()
+    watch = Watch(page)
+    page.goto(serve(folder) + "/index.html", wait_until="load")
+    page.wait_for_selector(".interactive-live")
+    box_id = page.locator(".interactive-figure").get_attribute("id")
+    prompt, layer = spec.controls
+    for c in spec.controls:
+        label = page.locator(f"label[for='{box_id}-{c.name}']").inner_text()
+        assert label == c.label
+    slider = page.locator(f"#{box_id}-layer")
+    for k in range(len(prompt.values)):
+        page.locator(f"#{box_id}-prompt").select_option(str(k))
+        slider.focus()
+        page.keyboard.press("Home")
+        for j in range(len(layer.values)):
+            if j:
+                page.keyboard.press("ArrowRight")
+            frame = spec.frames[spec.frame_index([k, j])]
+            shown = _shown_numbers(page, box_id)
+            expected = [_fmt(v, spec.digits) for v in frame["v"][0]]
+            assert sorted(shown) == sorted(expected), (k, j)
+            caption = page.locator(f"#{box_id} figcaption").inner_text()
+            assert caption == frame["t"]
+    page.close()
+    watch.assert_clean("lens explorer")
+
+
+# --- chapter 00 and appendix A1: the figures in the executed notebooks -------------
+
+
+def _stored_figure(stem: str, title: str) -> dict:
+    """The data of the interactive figure titled `title` in a chapter's outputs."""
+    notebook = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text("utf-8"))
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            page = "".join(output.get("data", {}).get("text/html", ""))
+            if f'data-title="{title}"' in page:
+                body = page.split('class="interactive-data">')[1].split("</script>")[0]
+                return json.loads(body.replace("<\\/", "</"))
+    raise AssertionError(f"{stem}: no interactive figure {title!r}")
+
+
+def test_chapter_00_sorter_figure_starts_on_the_printed_steps():
+    data = _stored_figure(
+        "00_big_picture", "The sorter, step by step, on any six letters"
+    )
+    start = [c["start"] for c in data["controls"]]
+    assert "".join("ABC"[i] for i in start) == "CBABBC"
+    index = 0
+    for pos in start:  # row-major over six menus of three letters
+        index = index * 3 + pos
+    frame = data["frames"][index]
+    notebook = json.loads(
+        (ROOT / "notebooks" / "00_big_picture.ipynb").read_text("utf-8")
+    )
+    printed = next(
+        "".join(o.get("text", ""))
+        for c in notebook["cells"]
+        if "greedy: the most likely token" in "".join(c["source"])
+        for o in c["outputs"]
+    )
+    steps = [line for line in printed.splitlines() if line.startswith("step")]
+    assert len(steps) == 6
+    for s, line in enumerate(steps):
+        shown = [float(v) for v in line.split("[")[1].split("]")[0].split()]
+        stored = [frame["v"][letter][s] for letter in range(3)]
+        np.testing.assert_allclose(stored, shown, atol=1.5e-3)
+    assert frame["t"].startswith("CBABBC -> ABBBCC (sorted correctly)")
+
+
+def test_appendix_a1_head_figure_is_the_shipped_sorters_patterns():
+    data = _stored_figure("A1_training", "Attention pattern of one head")
+    assert [c["start"] for c in data["controls"]] == [2, 0]
+    assert data["categories"] == [f"{ch}{t}" for t, ch in enumerate("CBABBCABBBC")]
+    cfg, params = load_sorter()
+    trace: dict = {}
+    forward(
+        params, np.array(["ABC".index(ch) for ch in "CBABBCABBBC"]), cfg, trace=trace
+    )
+    for layer in range(cfg.n_layer):
+        for head in range(cfg.n_head):
+            frame = data["frames"][layer * cfg.n_head + head]
+            pattern = trace[f"h.{layer}.attn.pattern"][head]
+            np.testing.assert_allclose(frame["v"], pattern, atol=5e-3)
+    # the claim of the chapter: heads 0 and 2 of the last layer, writing the two
+    # C's (rows 9 and 10), look hardest at the input's first C (column 0)
+    for head in (0, 2):
+        rows = np.array(data["frames"][2 * cfg.n_head + head]["v"])
+        assert rows[9].argmax() == rows[10].argmax() == 0

@@ -1,23 +1,57 @@
-"""Checkers for chapter 09's exercises: a head's previous-token score, the keys at
-the start of the current line, an induction score, and removing a head by editing
-the weights."""
+"""Checkers for chapter 09's exercises: a previous-token score by hand, the strongest
+previous-character head of the Shakespeare model, the keys at the start of the
+current line, an induction score (with a prediction), removing a head by editing
+the weights, the loss rise when a head is zero-ablated, and the logit lens on chosen
+positions."""
 
 from __future__ import annotations
 
 import copy
+import functools
 
 import numpy as np
 
 from .. import interpretability as lib
 from ..gpt import GPTConfig, forward, init_params
 from ._core import Case, Mistake, require_callable, run_checks
+from .params import report_prediction
 
 __all__ = [
-    "check_previous_token_score",
+    "check_previous_token_by_hand",
+    "check_previous_token_head",
     "check_line_start_keys",
     "check_induction_score",
     "check_remove_head",
+    "check_zero_ablation_rise",
+    "check_lens_loss_where",
 ]
+
+# The pattern of ex-09-previous-token, worked on paper.
+BY_HAND_PATTERN = np.array([[1.0, 0.0, 0.0], [0.3, 0.7, 0.0], [0.1, 0.5, 0.4]])
+
+
+@functools.cache
+def _shakespeare():
+    """The Shakespeare model and its held-out text as ids (loaded once)."""
+    from .. import shakespeare
+
+    cfg, params, tok = shakespeare.load_model()
+    held = np.array(tok.encode(shakespeare.held_out_text()), dtype=np.int64)
+    return cfg, params, tok, held
+
+
+def _held_windows(n: int, length: int, offset: int) -> np.ndarray:
+    """n windows of `length` held-out ids, evenly spaced, starting at `offset`."""
+    held = _shakespeare()[3]
+    starts = offset + np.linspace(0, held.size - length - offset - 1, n).astype(int)
+    return np.stack([held[s : s + length] for s in starts])
+
+
+@functools.cache
+def _held_patterns() -> np.ndarray:
+    """Patterns (L, B, H, T, T) of the model on 4 held-out windows of 64 characters."""
+    cfg, params, _, _ = _shakespeare()
+    return lib.attention_patterns(params, _held_windows(4, 64, 1000), cfg)
 
 
 def _pattern(rng: np.random.Generator, T: int) -> np.ndarray:
@@ -70,70 +104,183 @@ def _prev_max(pattern):
     return float(np.diagonal(np.asarray(pattern, float), -1).max())
 
 
-def check_previous_token_score(candidate) -> None:
-    """Check `candidate(pattern)`: (T, T) pattern -> mean of pattern[t, t-1], t >= 1."""
-    rng = np.random.default_rng(9)
-    prev = np.eye(6, k=-1)
-    prev[0, 0] = 1.0
-    cases = [
-        Case("random pattern, T = 6", (_pattern(rng, 6),)),
-        Case("a perfect previous-token head, T = 6", (prev,)),
-        Case(
-            "uniform causal pattern, T = 5",
-            (np.tril(np.ones((5, 5))) / np.arange(1, 6)[:, None],),
+def _always(value):
+    return lambda *args: value
+
+
+def check_previous_token_by_hand(candidate) -> None:
+    """Check `candidate()`: the previous-token score of BY_HAND_PATTERN, on paper.
+
+    The 3 x 3 pattern has rows [1, 0, 0], [0.3, 0.7, 0], [0.1, 0.5, 0.4]; the
+    score is the mean of pattern[t, t - 1] over t = 1, 2: (0.3 + 0.5) / 2 = 0.4.
+    """
+    require_callable("check_previous_token_by_hand", candidate)
+    p = BY_HAND_PATTERN
+    wrongs = {
+        "includes-first-row": (
+            _prev_with_first_row(p),
+            "Query 0 has no previous character: leave row 0 out and average the "
+            "two entries pattern[1, 0] and pattern[2, 1].",
         ),
-        Case("random pattern, T = 9", (_pattern(rng, 9),)),
-        Case("T = 2", (_pattern(rng, 2),)),
+        "diagonal": (
+            _prev_diagonal(p),
+            "That is the diagonal, attention to the character itself. The previous "
+            "character of query t is key t - 1: one step left of the diagonal.",
+        ),
+        "divides-by-T": (
+            _prev_divide_by_T(p),
+            "Divide by the number of queries that have a previous character, "
+            "T - 1 = 2, not by T = 3.",
+        ),
+        "sum-not-mean": (
+            _prev_sum(p),
+            "That is the sum of the two entries; the score is their mean, a number "
+            "between 0 and 1.",
+        ),
+        "max-not-mean": (
+            _prev_max(p),
+            "The largest entry shows one query; the score averages every query "
+            "that has a previous character.",
+        ),
+        "two-back": (
+            _prev_two_back(p),
+            "Off by one: pattern[2, 0] is two characters back. The previous "
+            "character of query t is key t - 1.",
+        ),
+        "all-earlier-keys": (
+            float(np.mean(p[np.tril_indices(3, -1)])),
+            "Only key t - 1 counts, not every earlier key: average pattern[1, 0] "
+            "and pattern[2, 1].",
+        ),
+    }
+    mistakes = [Mistake(hint, _always(v), id=k) for k, (v, hint) in wrongs.items()]
+    run_checks(
+        "check_previous_token_by_hand",
+        lambda: _as_number(candidate()),
+        lambda: _prev_ref(p),
+        [Case("the 3 x 3 pattern of the exercise")],
+        mistakes,
+        atol=5e-3,
+        rtol=0,
+    )
+
+
+def _as_number(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _head_scores(patterns, how: str) -> np.ndarray:
+    """(L, H) previous-token scores of patterns (L, B, H, T, T), with a slip `how`."""
+    p = np.asarray(patterns, float)
+    T = p.shape[-1]
+    t = np.arange(1, T)
+    if how == "first-window":
+        p = p[:, :1]
+    if how == "diagonal":
+        return p[..., t, t].mean(axis=(1, 3))
+    if how == "two-back":
+        u = np.arange(2, T)
+        return p[..., u, u - 2].mean(axis=(1, 3))
+    if how == "divides-by-T":
+        return p[..., t, t - 1].sum(axis=3).mean(axis=1) / T
+    if how == "includes-first-row":
+        rows = np.concatenate([p[..., :1, 0], p[..., t, t - 1]], axis=-1)
+        return rows.mean(axis=(1, 3))
+    if how == "max-not-mean":
+        return p[..., t, t - 1].max(axis=(1, 3))
+    return p[..., t, t - 1].mean(axis=(1, 3))
+
+
+def _best_head(patterns, how: str = "", swap: bool = False):
+    scores = _head_scores(patterns, how)
+    layer, head = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    found = (int(head), int(layer)) if swap else (int(layer), int(head))
+    return (*found, float(scores[layer, head]))
+
+
+def _planted_patterns(rng: np.random.Generator) -> np.ndarray:
+    """Random patterns (3, 2, 4, 6, 6) with a previous-token head at layer 1, head 2."""
+    L, B, H, T = 3, 2, 4, 6
+    p = np.stack(
+        [[[_pattern(rng, T) for _ in range(H)] for _ in range(B)] for _ in range(L)]
+    )
+    prev = np.eye(T, k=-1)
+    prev[0, 0] = 1.0
+    p[1, :, 2] = 0.2 * p[1, :, 2] + 0.8 * prev
+    return p
+
+
+def check_previous_token_head(candidate) -> None:
+    """Check `candidate(patterns)` -> (layer, head, score) of the strongest head.
+
+    Shapes: patterns (L, B, H, T, T) -> (int, int, float): the head whose mean
+    attention on key t - 1 (over t >= 1 and every sequence) is highest, and that
+    mean. One case is the Shakespeare model on held-out text the chapter did not use.
+    """
+    require_callable("check_previous_token_head", candidate)
+    rng = np.random.default_rng(21)
+    random = np.stack(
+        [[[_pattern(rng, 7) for _ in range(3)] for _ in range(3)] for _ in range(2)]
+    )  # (L=2, B=3, H=3, T=7)
+    cases = [
+        Case("random patterns, L = 2, B = 3, H = 3, T = 7", (random,)),
+        Case("a previous-token head at layer 1, head 2", (_planted_patterns(rng),)),
+        Case(
+            "the Shakespeare model, 4 held-out windows of 64 characters",
+            (_held_patterns(),),
+        ),
     ]
     mistakes = [
         Mistake(
-            "Position 0 has no previous token: leave row 0 out and average the "
-            "T - 1 entries pattern[t, t - 1] for t = 1 .. T-1.",
-            _prev_with_first_row,
-            id="includes-first-row",
+            "Layer and head are the other way round: patterns[layer, :, head] is "
+            "head `head` of layer `layer`; return (layer, head, score).",
+            lambda p: _best_head(p, swap=True),
+            id="layer-head-swapped",
         ),
         Mistake(
-            "That is the diagonal, attention to the token itself. The previous "
-            "token of query t is key t - 1: one below the diagonal (np.diagonal(p, "
-            "-1)).",
-            _prev_diagonal,
+            "That is attention to the character itself (the diagonal, key t). The "
+            "previous character is key t - 1, one below the diagonal.",
+            lambda p: _best_head(p, "diagonal"),
             id="diagonal",
         ),
         Mistake(
-            "Off by one: you took key t - 2. The previous token of query t is key "
-            "t - 1 (np.diagonal(p, -1)).",
-            _prev_two_back,
+            "Off by one: you took key t - 2. The previous character of query t is "
+            "key t - 1.",
+            lambda p: _best_head(p, "two-back"),
             id="two-back",
         ),
         Mistake(
-            "That diagonal is above the main one: key t + 1, a future position the "
-            "mask sets to 0. The previous token is one *below*: np.diagonal(p, -1).",
-            _prev_above,
-            id="future-diagonal",
+            "Position 0 has no previous character: leave row 0 out and average "
+            "pattern[t, t - 1] over t = 1 .. T-1.",
+            lambda p: _best_head(p, "includes-first-row"),
+            id="includes-first-row",
         ),
         Mistake(
-            "Divide by the number of queries that have a previous token, T - 1, "
-            "not by T: it is a mean over t = 1 .. T-1.",
-            _prev_divide_by_T,
+            "Divide by the number of queries that have a previous character, "
+            "T - 1, not by T.",
+            lambda p: _best_head(p, "divides-by-T"),
             id="divides-by-T",
         ),
         Mistake(
-            "That is the sum of the entries; the score is their mean, a number "
-            "between 0 and 1.",
-            _prev_sum,
-            id="sum-not-mean",
+            "The maximum shows one query of one sequence; the score averages every "
+            "query of every sequence.",
+            lambda p: _best_head(p, "max-not-mean"),
+            id="max-not-mean",
         ),
         Mistake(
-            "The maximum shows one position; the score averages all positions, "
-            "so one lucky query cannot make a head look like a previous-token head.",
-            _prev_max,
-            id="max-not-mean",
+            "Average over every sequence (axis 1 of the patterns), not just the "
+            "first: one window is an example, the score is a measurement.",
+            lambda p: _best_head(p, "first-window"),
+            id="first-window-only",
         ),
     ]
     run_checks(
-        "check_previous_token_score",
+        "check_previous_token_head",
         candidate,
-        _prev_ref,
+        _best_head,
         cases,
         mistakes,
         forbid=[lib.previous_token_scores, lib.attention_share],
@@ -277,8 +424,41 @@ def _ind_offset(pattern, period, shift):
     return float(np.mean(p[t, t - period + shift]))
 
 
-def check_induction_score(candidate) -> None:
-    """Check `candidate(pattern, period)`: mean of pattern[t, t - period + 1]."""
+@functools.cache
+def _text_twice_patterns(period: int = 60, n: int = 16) -> np.ndarray:
+    """Patterns (L, B, H, T, T) on held-out text written twice, as chapter 09 makes it.
+
+    n stretches of `period` held-out characters, each followed by itself; the model
+    reads all but the last character.
+    """
+    cfg, params, _, held = _shakespeare()
+    starts = np.linspace(0, held.size - 2 * period, n).astype(int)
+    twice = np.stack([np.tile(held[s : s + period], 2) for s in starts])
+    return lib.attention_patterns(params, twice[:, :-1], cfg)
+
+
+def strongest_induction_score(score, period: int = 60) -> float:
+    """The largest head score `score(pattern, period)` on held-out text written twice.
+
+    Each head's score is the mean over the 16 stretches (they have the same number
+    of queries, so this is the mean over every query, as interp.induction_scores).
+    """
+    patterns = _text_twice_patterns(period)
+    L, B, H = patterns.shape[:3]
+    return max(
+        float(np.mean([score(patterns[i, b, h], period) for b in range(B)]))
+        for i in range(L)
+        for h in range(H)
+    )
+
+
+def check_induction_score(candidate, prediction=None) -> None:
+    """Check `candidate(pattern, period)`: mean of pattern[t, t - period + 1].
+
+    With `prediction` (a number, or the reader's function returning one: their guess
+    for the strongest head on held-out text written twice, period 60), print how far
+    it was from what `candidate` measures there, once the function passes.
+    """
     rng = np.random.default_rng(11)
     perfect = np.zeros((8, 8))
     perfect[np.arange(8), np.maximum(np.arange(8) - 3, 0)] = 1.0
@@ -343,6 +523,18 @@ def check_induction_score(candidate) -> None:
         cases,
         mistakes,
         forbid=[lib.induction_scores, lib.attention_share],
+    )
+    if prediction is None:
+        return
+    try:
+        actual = strongest_induction_score(candidate)
+    except NotImplementedError:
+        return
+    report_prediction(
+        prediction,
+        actual,
+        "the strongest head's score on held-out text written twice",
+        lambda x: f"{x:.4f}",
     )
 
 
@@ -461,4 +653,229 @@ def check_remove_head(candidate) -> None:
         mistakes,
         rtol=1e-4,
         atol=1e-4,
+    )
+
+
+# ---------------------------------------------------------------- zero-ablation
+
+
+def _loss(logits, targets, *, base2: bool = False) -> float:
+    loss = float(lib.next_token_scores(logits[None], targets)[0][0])
+    return loss / np.log(2) if base2 else loss
+
+
+def _zero_rise(params, windows, cfg, layer, head, *, how: str = ""):
+    """Held-out loss with head `head` of layer `layer` zeroed, minus the full loss."""
+    w = np.asarray(windows)
+    x, y = w[:, :-1], w[:, 1:]
+    if how == "targets-not-shifted":
+        y = x
+    if how == "swapped":
+        layer, head = head, layer
+    keep = np.ones((cfg.n_layer, cfg.n_head), dtype=bool)
+    keep[layer, head] = False
+    means = lib.head_means(params, x, cfg) if how == "mean" else None
+    bits = how == "bits"
+    base = _loss(forward(params, x, cfg), y, base2=bits)
+    ablated = _loss(
+        lib.forward_with_heads(params, x, cfg, keep, means=means), y, base2=bits
+    )
+    if how == "loss-not-rise":
+        return ablated
+    if how == "sign":
+        return base - ablated
+    if how == "relative":
+        return (ablated - base) / base
+    return ablated - base
+
+
+def check_zero_ablation_rise(candidate) -> None:
+    """Check `candidate(params, windows, cfg, layer, head)` -> the loss rise, in nats.
+
+    Shapes: windows (B, T + 1) ids -> float: the mean next-character loss on the
+    windows with that head's output zeroed, minus the loss with every head. Checked
+    on the Shakespeare model and held-out windows the chapter did not use.
+    """
+    require_callable("check_zero_ablation_rise", candidate)
+    cfg, params, _, _ = _shakespeare()
+    windows = _held_windows(4, 65, 5000)
+    cases = [
+        Case(
+            f"head {layer}.{head}, 4 held-out windows",
+            (params, windows, cfg, layer, head),
+        )
+        for layer, head in [(0, 2), (1, 0), (3, 1)]
+    ]
+
+    def wrong(how):
+        return lambda *a: _zero_rise(*a, how=how)
+
+    mistakes = [
+        Mistake(
+            "That is mean-ablation (the head's average output in its place). Zero-"
+            "ablation puts zeros there: head_means is not needed.",
+            wrong("mean"),
+            id="mean-not-zero",
+        ),
+        Mistake(
+            "Return the *rise*: the loss without the head minus the loss with every "
+            "head, not the ablated loss itself.",
+            wrong("loss-not-rise"),
+            id="loss-not-rise",
+        ),
+        Mistake(
+            "The sign is flipped: a head that helps makes the loss *rise* when it is "
+            "removed, so ablated minus base is positive.",
+            wrong("sign"),
+            id="sign-flipped",
+        ),
+        Mistake(
+            "The logits at position t predict character t + 1: compare them with "
+            "windows[:, 1:], not with the characters they read.",
+            wrong("targets-not-shifted"),
+            id="targets-not-shifted",
+        ),
+        Mistake(
+            "The loss is in nats (natural log), as everywhere in the chapter; you "
+            "measured bits (log base 2).",
+            wrong("bits"),
+            id="bits-not-nats",
+        ),
+        Mistake(
+            "Layer and head are the other way round: keep[layer, head] = False "
+            "removes head `head` of layer `layer`.",
+            wrong("swapped"),
+            id="layer-head-swapped",
+        ),
+        Mistake(
+            "Return the rise in nats, not relative to the loss with every head.",
+            wrong("relative"),
+            id="relative-rise",
+        ),
+    ]
+    run_checks(
+        "check_zero_ablation_rise",
+        candidate,
+        _zero_rise,
+        cases,
+        mistakes,
+        rtol=1e-3,
+        atol=2e-4,
+        forbid=[lib.ablation_losses],
+    )
+
+
+# ---------------------------------------------------------------- lens, some positions
+
+
+def _lens_where(params, windows, cfg, mask, *, how: str = ""):
+    """Logit-lens loss (L+1,) of each read-out over the positions where mask is True."""
+    w = np.asarray(windows)
+    x, y = w[:, :-1], w[:, 1:]
+    if how == "targets-not-shifted":
+        y = x
+    lens = np.asarray(
+        lib.logit_lens(params, x, cfg), dtype=np.float64
+    )  # (L+1, B, T, V)
+    if how == "no-softmax":
+        log_p = lens
+    else:
+        z = lens - lens.max(axis=-1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    picked = np.take_along_axis(
+        log_p, np.broadcast_to(y, lens.shape[:-1])[..., None], axis=-1
+    )[..., 0]  # (L+1, B, T)
+    nll = -picked
+    if how == "bits":
+        nll = nll / np.log(2)
+    m = np.asarray(mask, dtype=bool)
+    if how == "ignores-mask":
+        return nll.mean(axis=(1, 2))
+    if how == "zeros-in-mean":
+        return (nll * m).mean(axis=(1, 2))
+    out = nll[:, m].mean(axis=1)
+    if how == "no-embedding":
+        return out[1:]
+    if how == "probability":
+        return np.exp(-nll)[:, m].mean(axis=1)
+    return out
+
+
+def check_lens_loss_where(candidate) -> None:
+    """Check `candidate(params, windows, cfg, mask)` -> logit-lens loss per read-out.
+
+    Shapes: windows (B, T + 1) ids, mask (B, T) bool over the input positions ->
+    (L+1,): the mean next-character loss (nats) of the read-out after the embedding
+    and after each block, over the positions where mask is True. Checked on the
+    Shakespeare model and held-out windows the chapter did not use.
+    """
+    require_callable("check_lens_loss_where", candidate)
+    cfg, params, tok, _ = _shakespeare()
+    windows = _held_windows(4, 65, 9000)
+    x = windows[:, :-1]
+    space = x == tok.encode(" ")[0]
+    letter = np.isin(x, tok.encode("abcdefghijklmnopqrstuvwxyz"))
+    random = np.random.default_rng(8).random(x.shape) < 0.3
+    cases = [
+        Case("after a space, 4 held-out windows", (params, windows, cfg, space)),
+        Case("after a lower-case letter", (params, windows, cfg, letter)),
+        Case("a random 30% of the positions", (params, windows, cfg, random)),
+    ]
+
+    def wrong(how):
+        return lambda *a: _lens_where(*a, how=how)
+
+    mistakes = [
+        Mistake(
+            "The read-out at position t predicts character t + 1: score it against "
+            "windows[:, 1:], not the characters it read.",
+            wrong("targets-not-shifted"),
+            id="targets-not-shifted",
+        ),
+        Mistake(
+            "Average only over the marked positions (lens_loss[:, mask]), not over "
+            "every position.",
+            wrong("ignores-mask"),
+            id="ignores-mask",
+        ),
+        Mistake(
+            "Multiplying by the mask and taking the mean divides by *all* positions: "
+            "divide by the number of marked ones (or index with the mask).",
+            wrong("zeros-in-mean"),
+            id="zeros-in-mean",
+        ),
+        Mistake(
+            "The loss needs log-probabilities: subtract the log-sum-exp of each "
+            "read-out's logits (a log-softmax) before picking the target's entry.",
+            wrong("no-softmax"),
+            id="no-softmax",
+        ),
+        Mistake(
+            "The loss is in nats (natural log), as in the chapter's lens table; you "
+            "measured bits (log base 2).",
+            wrong("bits"),
+            id="bits-not-nats",
+        ),
+        Mistake(
+            "Keep the read-out after the embedding too: one loss per entry of "
+            "logit_lens, L + 1 of them.",
+            wrong("no-embedding"),
+            id="no-embedding-readout",
+        ),
+        Mistake(
+            "That is the mean probability of the next character; the loss is the "
+            "mean of -log of it.",
+            wrong("probability"),
+            id="probability-not-loss",
+        ),
+    ]
+    run_checks(
+        "check_lens_loss_where",
+        candidate,
+        _lens_where,
+        cases,
+        mistakes,
+        rtol=1e-4,
+        atol=1e-4,
+        forbid=[lib.lens_scores],
     )

@@ -4,6 +4,8 @@ debugging how many layers fit."""
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from .. import params as lib
@@ -209,7 +211,7 @@ def report_prediction(prediction, actual: float, what: str, fmt) -> None:
             line += f": your guess was {1 / factor:.1f}x too low."
     else:
         line += f" (off by {fmt(abs(guess - actual))})."
-    print(line)
+    print(textwrap.fill(line, 88))  # a notebook's printed lines stay within 88
 
 
 def check_embedding_share(candidate, prediction=None) -> None:

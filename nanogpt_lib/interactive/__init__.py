@@ -13,6 +13,7 @@ from ._core import FigureSpec, figure_html, show
 from .attention import attention_row_figure
 from .embedding import neighbour_figure
 from .gpt import sorter_figure, sorter_sampling_figure
+from .interpretability import lens_figure
 from .mlp import neuron_figure
 from .multihead import head_figure
 from .params import parameter_figure
@@ -32,4 +33,5 @@ __all__ = [
     "parameter_figure",
     "sorter_figure",
     "sorter_sampling_figure",
+    "lens_figure",
 ]

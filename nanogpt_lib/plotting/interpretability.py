@@ -14,6 +14,7 @@ __all__ = [
     "plot_ablation",
     "plot_head_gallery",
     "plot_position_loss",
+    "plot_lens_predictions",
 ]
 
 
@@ -136,4 +137,28 @@ def plot_position_loss(loss, period: int, *, title: str = ""):
     ax.grid(alpha=0.3)
     if title:
         ax.set_title(title, fontsize=10)
+    return fig
+
+
+def plot_lens_predictions(probs, candidates, prompts, layers: Sequence[str]):
+    """One heatmap per prompt: the probability of each candidate after each block.
+
+    Shapes: probs list of (L+1, K_i) arrays (one per prompt), candidates list of K_i
+    labels, prompts and layers: labels. The still version of the lens explorer.
+    """
+    n = len(probs)
+    fig = new_figure(7.2, 1.1 + 1.45 * n)
+    axes = fig.subplots(n, 1, squeeze=False)[:, 0]
+    for ax, p, names, prompt in zip(axes, probs, candidates, prompts, strict=True):
+        p = np.asarray(p, float)
+        ax.imshow(p, cmap=SEQUENTIAL, vmin=0, vmax=1, aspect="auto")
+        for i in range(p.shape[0]):
+            for j in range(p.shape[1]):
+                colour = "black" if p[i, j] > 0.6 else "white"
+                ax.text(j, i, f"{p[i, j]:.2f}", ha="center", va="center",
+                        color=colour, fontsize=7)  # fmt: skip
+        ax.set_xticks(range(len(names)), names)
+        ax.set_yticks(range(len(layers)), layers, fontsize=7)
+        ax.set_title(f"after {prompt!r}", fontsize=9)
+    fig.suptitle("Next-character probability read after each block", fontsize=10)
     return fig
