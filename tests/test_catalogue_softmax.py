@@ -206,6 +206,52 @@ def entropy_list(p):  # equivalent: a Python loop over a list
     return -sum(float(q) * np.log(float(q)) for q in p if q > 0)
 
 
+# Round 3 review: wrong answers that exposed a gap in the checkers.
+def global_max(x, t=1.0):  # one maximum for the whole batch: a far-off row underflows
+    x = np.asarray(x, dtype=np.float64)
+    if t == 0:
+        return softmax_with()(x, t)
+    z = x / t
+    e = np.exp(z - z.max())
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def my_softmax(z):  # the chapter's own working softmax, as a notebook defines it
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def calls_chapter(x, temperature=1.0):  # delegates to the chapter's my_softmax
+    x = np.asarray(x, dtype=np.float64)
+    if temperature == 0:
+        return softmax_with()(x, 0)
+    return my_softmax(x / temperature)
+
+
+def power_after_exp(x, t=1.0):  # equivalent: exp(z - max) ** (1 / T)
+    x = np.asarray(x, dtype=np.float64)
+    if t == 0:
+        return np.eye(x.shape[-1])[x.argmax(axis=-1)]
+    e = np.exp(x - x.max(axis=-1, keepdims=True)) ** (1 / t)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def top_k_partition(logits, k):  # equivalent: np.partition
+    logits = np.asarray(logits)
+    kth_value = np.partition(logits, -k, axis=-1)[..., -k:].min(axis=-1, keepdims=True)
+    return np.where(logits >= kth_value, logits, -np.inf)
+
+
+def threshold_p(logits, k, p):  # reads top-p as "probability at least p"
+    kept = np.where(np.asarray(logits) >= kth(logits, k), logits, -np.inf)
+    return np.where(softmax_rows(kept) >= p, kept, -np.inf)
+
+
+def entropy_clip(p):  # clips before the log, far above the float floor
+    p = np.asarray(p, dtype=np.float64)
+    return float(-(p * np.log(np.clip(p, 1e-3, None))).sum())
+
+
 CATALOGUE = {
     check_softmax: [
         Wrong("no max", softmax_with(zero_shift), "no-max", "subtract the maximum"),
@@ -227,6 +273,8 @@ CATALOGUE = {
         Wrong("planted bugs left", planted, "planted-bugs", "Both planted bugs"),
         Wrong("only the axis fixed", one_bug_fixed("min"), "subtract-min", "minimum"),
         Wrong("only min fixed", one_bug_fixed("axis"), "sum-axis-0", "axis=-1"),
+        Wrong("global max", global_max, "global-max", "maximum of each row"),
+        Wrong("calls my_softmax", calls_chapter, "uses-chapter-softmax", "skips"),
     ],
     check_top_k_logits: [
         Wrong(
@@ -334,6 +382,7 @@ CATALOGUE = {
             ),
             None,
         ),
+        Wrong("threshold p", threshold_p, "threshold-not-cumulative", "cumulative"),
     ],
     check_temperature_by_hand: [
         Wrong(
@@ -392,6 +441,7 @@ CATALOGUE = {
         Wrong("mean", entropy_with(reduce=np.mean), "mean-not-sum", "average"),
         Wrong("unweighted", entropy_with(weighted=False), "unweighted", "Weight"),
         Wrong("max prob", lambda p: float(-np.log(np.max(p))), None),
+        Wrong("clip at 1e-3", entropy_clip, "clips-small-p", "p = 0"),
     ],
     check_entropy_prediction: [
         Wrong("log2", entropy_with(log=np.log2), "log2", "natural log"),
@@ -409,10 +459,11 @@ CATALOGUE = {
 }
 
 EQUIVALENT = {
-    check_softmax: [softmax_with(), lse],
+    check_softmax: [softmax_with(), lse, power_after_exp],
     check_top_k_logits: [
         top_k_with(lambda lg, k: np.where(lg >= kth(lg, k), lg, -np.inf)),
         top_k_argsort,
+        top_k_partition,
     ],
     check_top_k_top_p: [k_then_p(), k_then_p_loop],
     check_entropy: [entropy_with(), entropy_list],

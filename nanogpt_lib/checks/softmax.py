@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .. import softmax as lib
-from ._core import Case, Mistake, require_callable, run_checks
+from ._core import Case, CheckFailure, Mistake, _unwrap, require_callable, run_checks
 
 __all__ = [
     "check_temperature_by_hand",
@@ -164,8 +164,55 @@ def _shifted_sum(x, t, shift, axis):
         return e / e.sum(axis=axis, keepdims=True)
 
 
+#: The chapter's own working softmaxes (cells above the debug exercise). Calling
+#: one of them skips the exercise, which is to find the two planted bugs.
+CHAPTER_SOFTMAXES = ("my_softmax_t", "my_softmax")
+
+
+def _names_used(code) -> set[str]:
+    """Global names a code object (and the functions defined in it) refers to."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _names_used(const)
+    return names
+
+
+def _calls_chapter_softmax(candidate) -> str | None:
+    """The chapter softmax the candidate's code names, if any."""
+    for fn in _unwrap(candidate):
+        code = getattr(fn, "__code__", None)
+        if code is None:
+            continue
+        module = getattr(fn, "__globals__", {})
+        for name in CHAPTER_SOFTMAXES:
+            if name in _names_used(code) and callable(module.get(name)):
+                return name
+    return None
+
+
 def check_softmax(candidate) -> None:
-    """Check `candidate(x, temperature)`: stable softmax over the last axis."""
+    """Check `candidate(x, temperature)`: stable softmax over the last axis.
+
+    An answer that calls the chapter's own `my_softmax_t` or `my_softmax` is
+    refused (mistake "uses-chapter-softmax"): the exercise is to fix the planted
+    bugs, not to call the working version shown above it.
+    """
+    require_callable("check_softmax", candidate)
+    used = _calls_chapter_softmax(candidate)
+    if used is not None:
+        hint = (
+            f"fix the two bugs of buggy_softmax in your own code; calling the "
+            f"chapter's `{used}` skips the exercise."
+        )
+        raise CheckFailure(
+            f"check_softmax: your function calls `{used}`, the chapter's working "
+            f"softmax.\nHint: {hint}",
+            checker="check_softmax",
+            case="",
+            mistake="uses-chapter-softmax",
+            hint=hint,
+        )
     cases = [Case(f"random #{i}", (x, 1.0)) for i, x in enumerate(_logit_cases())]
     cases += [
         Case("temperature 0.5", (_logit_cases()[1], 0.5)),
@@ -177,6 +224,14 @@ def check_softmax(candidate) -> None:
         Case(
             "temperature 0 on 3 rows",
             (np.array([[0.5, 2.0, -1.0], [3.0, 1.0, 0.0], [-2.0, -1.0, -3.0]]), 0.0),
+        ),
+        Case(
+            "temperature 0, row and column maxima apart",
+            (np.array([[0.0, 1.0, 3.0], [2.0, 0.0, 1.0], [1.0, 4.0, 0.0]]), 0.0),
+        ),
+        Case(
+            "2 rows far apart [[1000, 999, 998], [0, -1, -2]]",
+            (np.array([[1000.0, 999, 998], [0, -1, -2]]), 1.0),
         ),
     ]
 
@@ -446,10 +501,10 @@ def check_top_k_top_p(candidate) -> None:
         )
     )
     cases = [
+        Case("[0.4, 0.3, 0.2, 0.1], k = 4, p = 0.95", (four, 4, 0.95)),
         Case("2 rows of 6, k = 3, p = 0.6", (two, 3, 0.6)),
         Case("[0.4, 0.3, 0.2, 0.1], k = 2, p = 0.5", (four, 2, 0.5)),
         Case("[0.4, 0.3, 0.2, 0.1], k = 3, p = 0.75", (four, 3, 0.75)),
-        Case("[0.4, 0.3, 0.2, 0.1], k = 4, p = 0.95", (four, 4, 0.95)),
         Case("[0.4, 0.3, 0.2, 0.1], k = 1, p = 1", (four, 1, 1.0)),
         Case("4 rows of 9, k = 5, p = 0.8", (rows, 5, 0.8)),
         Case("4 rows of 9, k = 7, p = 0.6", (rows, 7, 0.6)),
@@ -457,6 +512,10 @@ def check_top_k_top_p(candidate) -> None:
 
     def reference(lg, k, p):
         return lib.top_p_logits(lib.top_k_logits(lg, k), p)
+
+    def threshold(lg, k, p):  # keeps tokens whose own probability is >= p
+        kept = lib.top_k_logits(np.asarray(lg, dtype=np.float64), k)
+        return np.where(lib.softmax(kept) >= p, kept, -np.inf)
 
     mistakes = [
         Mistake(
@@ -495,6 +554,14 @@ def check_top_k_top_p(candidate) -> None:
             lambda lg, k, p: _filtered(lg, k, p, flat=True),
             id="cumsum-flattens",
         ),
+        # after cumsum-flattens: on 2 rows the two give the same result
+        Mistake(
+            "Top-p is about *cumulative* probability: keep the likeliest tokens "
+            "until together they reach p (sort, cumsum), not the tokens whose "
+            "own probability is at least p.",
+            threshold,
+            id="threshold-not-cumulative",
+        ),
         Mistake(
             "Removed scores must become -inf (probability 0 after softmax), not 0.",
             lambda lg, k, p: (lambda out: np.where(np.isfinite(out), out, 0.0))(
@@ -520,6 +587,7 @@ def check_entropy(candidate) -> None:
         Case("one-hot", (np.array([0.0, 1.0, 0.0]),)),
         Case("skewed", (np.array([0.7, 0.2, 0.1]),)),
         Case("with a zero", (np.array([0.5, 0.0, 0.25, 0.25]),)),
+        Case("tiny probabilities", (np.array([0.999, 0.0005, 0.0004, 0.0001]),)),
     ]
 
     def with_nan(p):
@@ -530,11 +598,22 @@ def check_entropy(candidate) -> None:
         with np.errstate(divide="ignore"):
             return -np.log(p).sum()
 
+    def clipped(p):
+        return float(-(p * np.log(np.clip(p, 1e-3, None))).sum())
+
     mistakes = [
         Mistake(
             "Use the natural log (nats): np.log, not np.log2.",
             lambda p: lib.entropy(p) / np.log(2),
             id="log2",
+        ),
+        Mistake(
+            "Clipping p before the log (np.clip(p, 1e-3, ...)) changes every "
+            "probability below the clip: [0.999, 0.0005, ...] loses entropy. Treat "
+            "only p = 0 specially (0 log 0 = 0), e.g. np.where(p > 0, p, 1) inside "
+            "the log.",
+            clipped,
+            id="clips-small-p",
         ),
         Mistake(
             "Use the natural log (nats): np.log, not np.log10.",
