@@ -235,10 +235,36 @@ def cached_with(
     return fn
 
 
-def cached_library(q, k, v, k_cache, v_cache):  # equivalent: the library's attention
+def cached_library(q, k, v, k_cache, v_cache):  # delegates: the library's attention
     K = np.concatenate([k_cache, k], axis=-2)
     V = np.concatenate([v_cache, v], axis=-2)
     return attention(q, K, V)  # causal: the last of S positions sees them all
+
+
+def cached_new_first(q, k, v, k_cache, v_cache):  # equivalent: key order is free
+    K = np.concatenate([k, k_cache], axis=-2)
+    V = np.concatenate([v, v_cache], axis=-2)
+    scores = q @ np.swapaxes(K, -1, -2) / np.sqrt(q.shape[-1])
+    return softmax(scores) @ V
+
+
+# Round 3 review: wrong answers that exposed a gap in the checkers.
+def causal_head_upside_down(q, k, v):  # np.tril(k=-1) hides the past instead
+    T = len(q)
+    scores = q @ k.T / np.sqrt(q.shape[-1])
+    scores = np.where(np.tril(np.ones((T, T), dtype=bool), k=-1), -np.inf, scores)
+    return softmax(scores) @ v
+
+
+def masked_finite_constant(q, k, v, keep):  # GPT-2's -1e10: a dead row is uniform
+    T = len(q)
+    allowed = keep & np.tril(np.ones((T, T), dtype=bool))
+    scores = np.where(allowed, q @ k.T / np.sqrt(q.shape[-1]), np.float32(-1e10))
+    return softmax(scores) @ v
+
+
+def masked_keep_transposed(q, k, v, keep):
+    return masked_with()(q, k, v, keep.T)
 
 
 CATALOGUE = {
@@ -337,7 +363,14 @@ CATALOGUE = {
         Wrong(
             "scaled by sqrt(T)",
             lambda q, k, v: head_with(divisor=lambda d: np.sqrt(len(q)))(q, k, v),
-            None,
+            "sqrt-of-t",
+            "sqrt\\(D\\)",
+        ),
+        Wrong(
+            "mask upside down",
+            causal_head_upside_down,
+            "mask-upside-down",
+            "upside down",
         ),
     ],
     check_masked_attention: [
@@ -354,8 +387,18 @@ CATALOGUE = {
         Wrong("axis 0", masked_with(axis=0, safe=False), "wrong-axis", "row"),
         Wrong("keep ignored", masked_with(use_keep=False), "ignores-keep", "keep"),
         Wrong(
-            "keep inverted", lambda q, k, v, keep: masked_with()(q, k, v, ~keep), None
+            "keep inverted",
+            lambda q, k, v, keep: masked_with()(q, k, v, ~keep),
+            "keep-inverted",
+            "may",
         ),
+        Wrong(
+            "-1e10 instead of -inf",
+            masked_finite_constant,
+            "finite-constant-row",
+            "uniform",
+        ),
+        Wrong("keep transposed", masked_keep_transposed, "keep-transposed", "keep.T"),
     ],
     check_attention_weights: [
         Wrong("unscaled", pattern_with(scale=False), "unscaled", "sqrt\\(D\\)"),
@@ -395,6 +438,12 @@ CATALOGUE = {
                 q, k, v, np.concatenate([kc, kc], 1), np.concatenate([vc, vc], 1)
             ),
             None,
+        ),
+        Wrong(
+            "the library's attention",
+            cached_library,
+            "delegates",
+            "write this yourself",
         ),
     ],
     check_attention_distance: [
@@ -463,7 +512,7 @@ EQUIVALENT = {
     check_nearest_head: [nearest_with(), nearest_loop],
     check_masked_attention: [masked_with(), masked_softmax_lib],
     check_attention_weights: [pattern_with(), pattern_rounded_lists],
-    check_cached_attention_step: [cached_with(), cached_library],
+    check_cached_attention_step: [cached_with(), cached_new_first],
 }
 
 

@@ -66,14 +66,27 @@ def check_masked_attention(candidate) -> None:
         return lib.attention(q, k, v, mask=keep)
 
     def variant(
-        q, k, v, keep, *, diagonal=False, causal=True, scale=True, axis=-1, safe=True
+        q,
+        k,
+        v,
+        keep,
+        *,
+        diagonal=False,
+        causal=True,
+        scale=True,
+        axis=-1,
+        safe=True,
+        fill=-np.inf,
+        keep_as=lambda keep: keep,
     ):
         scores = q @ k.T
         if scale:
             scores = scores / np.sqrt(q.shape[-1])
-        allowed = keep.copy()
+        allowed = keep_as(keep).copy()
         if causal:
             allowed &= np.tril(np.ones(keep.shape, dtype=bool), -1 if diagonal else 0)
+        if fill != -np.inf:  # a finite constant: no row is ever empty to softmax
+            return _naive_softmax(np.where(allowed, scores, fill)) @ v
         scores = np.where(allowed, scores, -np.inf)
         if axis != -1:
             return _naive_softmax(scores.T).T @ v  # normalises each column
@@ -139,6 +152,27 @@ def check_masked_attention(candidate) -> None:
             id="ignores-keep",
         )
     )
+    mistakes += [
+        Mistake(
+            "A large finite constant (-1e10, finfo.min) instead of -inf gives a row "
+            "with nothing visible a *uniform* pattern over keys it must not see, so "
+            "it outputs their average. Detect such rows and output zeros there.",
+            lambda q, k, v, keep: variant(q, k, v, keep, fill=np.float32(-1e10)),
+            id="finite-constant-row",
+        ),
+        Mistake(
+            "keep[i, j] is True when *query* i may look at *key* j: rows are "
+            "queries. You read it transposed (keep.T).",
+            lambda q, k, v, keep: variant(q, k, v, keep, keep_as=np.transpose),
+            id="keep-transposed",
+        ),
+        Mistake(
+            "keep is True where the query *may* look; you hid those keys and "
+            "kept the others (~keep).",
+            lambda q, k, v, keep: variant(q, k, v, keep, keep_as=np.logical_not),
+            id="keep-inverted",
+        ),
+    ]
     run_checks(
         "check_masked_attention",
         candidate,
@@ -336,6 +370,7 @@ def check_cached_attention_step(candidate) -> None:
         mistakes,
         rtol=1e-4,
         atol=1e-5,
+        forbid=[lib.attention],
     )
 
 
@@ -448,6 +483,8 @@ def _head(q, k, v, *, divisor=None, mask="before", axis=-1, values=True):
         scores = np.where(future, -np.inf, scores)
     elif mask == "diagonal":
         scores = np.where(~np.tri(T, k=-1, dtype=bool), -np.inf, scores)
+    elif mask == "upside-down":  # hides the past, shows the future
+        scores = np.where(np.tri(T, k=-1, dtype=bool), -np.inf, scores)
     w = _naive_softmax(scores) if axis == -1 else _naive_softmax(scores.T).T
     if mask == "after":
         w = np.where(future, 0.0, w)
@@ -500,6 +537,18 @@ def check_causal_attention(candidate) -> None:
             HINT_DIAGONAL,
             lambda q, k, v: _head(q, k, v, mask="diagonal"),
             id="diagonal-hidden",
+        ),
+        Mistake(
+            HINT_FUTURE + " np.tril(..., k=-1) marks the past; np.triu(..., k=1) "
+            "the future.",
+            lambda q, k, v: _head(q, k, v, mask="upside-down"),
+            id="mask-upside-down",
+        ),
+        Mistake(
+            "You divided by sqrt(T), the number of tokens; the scale is sqrt(D), "
+            "the head size: T, D = q.shape.",
+            lambda q, k, v: _head(q, k, v, divisor=lambda d: np.sqrt(len(q))),
+            id="sqrt-of-t",
         ),
         Mistake(
             "Softmax over the wrong axis: each *row* (one query's weights over "
