@@ -76,7 +76,7 @@ def test_prediction_is_compared_and_never_fails(capsys):
     guess = {"ours": truth["ours"] + 3, "cl100k": truth["cl100k"]}
     check_token_counts(count, prediction=lambda: guess, tokenizers=toks)
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "check_token_counts: all 6 cases passed."
+    assert out[0] == "check_token_counts: all 7 cases passed."
     assert out[1] == (
         f"Your prediction: ours {guess['ours']} (it is {truth['ours']}: 3 too high); "
         f"cl100k {truth['cl100k']}, exactly right."

@@ -245,10 +245,11 @@ def check_first_two_merges(candidate) -> None:
 # ex-01-predict: token counts of a line, the book's BPE against cl100k
 # ------------------------------------------------------------------------------------
 
-COUNT_LINE = "Is this a dagger which I see before me,"
+COUNT_LINE = "Out, damned spot! out, I say!"
 _COUNT_CASES = [
     "O Romeo, Romeo! wherefore art thou Romeo? \u2014 Juliet",  # an em dash: 3 bytes
     COUNT_LINE,
+    "Is this a dagger which I see before me,",
     "The handle toward my hand? Come, let me clutch thee.",
     "Wednesday 12 March 2025, 14:30",
     "MACBETH:\nSo foul and fair a day I have not seen.\n",  # GPT-2 split: 2 more
