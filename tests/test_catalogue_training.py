@@ -11,7 +11,13 @@ from _catalogue import (
     wrong_params,
 )
 
-from nanogpt_lib.checks.training import check_adamw_step, check_cross_entropy
+from nanogpt_lib import gpt, train
+from nanogpt_lib.checks.training import (
+    check_adamw_step,
+    check_clip_grads,
+    check_cross_entropy,
+    check_text_loss,
+)
 from nanogpt_lib.softmax import softmax
 
 # ------------------------------------------------------------------ training
@@ -119,6 +125,77 @@ def adamw_list(w, g, m, v, step, lr, betas, eps, weight_decay, decay):
     return [w * shrink - step_size * m / denom, m, v]
 
 
+def loss_with(shift=1, reduce="mean", last_only=False, log=np.log, sign=1):
+    def fn(params, cfg, ids):
+        ids = np.asarray(ids)
+        z = gpt.forward(params, ids[:-1], cfg).astype(np.float64)
+        z = z - z.max(-1, keepdims=True)
+        logp = z - log(np.exp(z).sum(-1, keepdims=True))
+        if log is not np.log:  # log2 of the probabilities
+            logp = np.log2(np.exp(z) / np.exp(z).sum(-1, keepdims=True))
+        targets = ids[1:] if shift == 1 else ids[:-1]
+        nll = -logp[np.arange(len(targets)), targets]
+        if last_only:
+            return float(nll[-1])
+        return sign * float(nll.sum() if reduce == "sum" else nll.mean())
+
+    return fn
+
+
+def loss_library(params, cfg, ids):
+    """Equivalent: the library's cross_entropy on the shifted ids."""
+    ids = np.asarray(ids)
+    return float(train.cross_entropy(gpt.forward(params, ids[:-1], cfg), ids[1:])[0])
+
+
+def loss_loop(params, cfg, ids):
+    """Equivalent: one position at a time, probabilities from softmax, in float64."""
+    logits = gpt.forward(params, np.asarray(ids)[:-1], cfg).astype(np.float64)
+    total = 0.0
+    for row, target in zip(logits, ids[1:], strict=True):
+        total -= np.log(softmax(row)[target])
+    return total / (len(ids) - 1)
+
+
+def clip_with(norm="global", always=False, invert=False, dtype=None):
+    def fn(grads, max_norm):
+        squares = {
+            k: float(np.sum(np.square(g, dtype=np.float64))) for k, g in grads.items()
+        }
+        total = sum(squares.values())
+        out = {}
+        for k, g in grads.items():
+            n = {
+                "global": np.sqrt(total),
+                "per-tensor": np.sqrt(squares[k]),
+                "no-sqrt": total,
+                "rms": np.sqrt(total / sum(v.size for v in grads.values())),
+            }[norm]
+            factor = 1.0 if n <= max_norm and not always else float(max_norm / n)
+            if invert and factor != 1.0:
+                factor = 1 / factor
+            out[k] = g * (np.float64(factor) if dtype == "float64" else factor)
+        return out
+
+    return fn
+
+
+def clip_in_place(grads, max_norm):
+    n = np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads.values()))
+    if n > max_norm:
+        for g in grads.values():
+            g *= max_norm / n
+    return grads
+
+
+def clip_flat(grads, max_norm):
+    """Equivalent: one long vector, np.linalg.norm, then split back."""
+    keys = list(grads)
+    flat = np.concatenate([grads[k].ravel() for k in keys])
+    scale = min(1.0, max_norm / float(np.linalg.norm(flat.astype(np.float64))))
+    return {k: (grads[k] * scale).astype(grads[k].dtype) for k in keys}
+
+
 CATALOGUE = {
     check_cross_entropy: [
         Wrong(
@@ -183,11 +260,51 @@ CATALOGUE = {
         Wrong("in place", adamw_in_place, "mutates-input", "new list or array"),
         Wrong("lr twice", lambda *a: adamw_with()(*a[:5], a[5] ** 0.5, *a[6:]), None),
     ],
+    check_text_loss: [
+        Wrong("not shifted", loss_with(shift=0), "not-shifted", r"ids\[1:\]"),
+        Wrong("bits", loss_with(log=np.log2), "log2", "nats"),
+        Wrong("sum", loss_with(reduce="sum"), "sum-not-mean", "summed"),
+        Wrong("last only", loss_with(last_only=True), "last-only", "every position"),
+        Wrong(
+            "ln V",
+            lambda params, cfg, ids: float(np.log(cfg.vocab_size)),
+            "ln-v-not-measured",
+            "knows nothing",
+        ),
+        Wrong("sign", loss_with(sign=-1), "sign", "sign"),
+        Wrong(
+            "exp of the loss (perplexity)",
+            lambda *a: float(np.exp(loss_library(*a))),
+            None,
+        ),
+    ],
+    check_clip_grads: [
+        Wrong("per tensor", clip_with("per-tensor"), "per-tensor", "global norm"),
+        Wrong("scales up", clip_with(always=True), "scales-up", "never scaled up"),
+        Wrong("no sqrt", clip_with("no-sqrt"), "no-sqrt", "square root"),
+        Wrong(
+            "np.clip",
+            lambda g, c: {k: np.clip(v, -c, c) for k, v in g.items()},
+            "value-clipping",
+            "value clipping",
+        ),
+        Wrong("inverted", clip_with(invert=True), "factor-inverted", "max_norm / norm"),
+        Wrong("rms", clip_with("rms"), "rms-not-norm", "root-mean-square"),
+        Wrong("in place", clip_in_place, "mutates-input", "new list or array"),
+        Wrong("float64", clip_with(dtype="float64"), "float64", "float64"),
+        Wrong(
+            "a list",
+            lambda g, c: [v * min(1.0, c / 5.0) for v in g.values()],
+            None,
+        ),
+    ],
 }
 
 EQUIVALENT = {
     check_cross_entropy: [ce_with(), ce_loop],
     check_adamw_step: [adamw_with(), adamw_list],
+    check_text_loss: [loss_library, loss_loop],
+    check_clip_grads: [clip_with(), clip_flat],
 }
 
 

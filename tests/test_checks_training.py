@@ -115,3 +115,65 @@ def test_adamw_names_decaying_everything():
 
     with pytest.raises(AssertionError, match="Only weights with decay=True"):
         checks.check_adamw_step(wrong)
+
+
+def good_clip(grads, max_norm):
+    norm = float(
+        np.sqrt(sum(np.sum(np.square(g, dtype=np.float64)) for g in grads.values()))
+    )
+    factor = min(1.0, max_norm / norm)
+    return {k: g * factor for k, g in grads.items()}
+
+
+def test_clip_worked_example(capsys):
+    # gradients (2, 2) and (1,): global norm sqrt(4 + 4 + 1) = 3; with max_norm 1
+    # every value is divided by 3, so the direction is kept and the norm becomes 1
+    out = good_clip({"a": np.array([2.0, 2.0]), "b": np.array([1.0])}, 1.0)
+    np.testing.assert_allclose(out["a"], [2 / 3, 2 / 3])
+    np.testing.assert_allclose(out["b"], [1 / 3])
+    checks.check_clip_grads(good_clip)
+    assert capsys.readouterr().out == "check_clip_grads: all 5 cases passed.\n"
+
+
+@pytest.mark.parametrize(
+    "kw, hint",
+    [
+        ({"norm": "per-tensor"}, "one global norm"),
+        ({"always": True}, "never scaled up"),
+        ({"norm": "no-sqrt"}, "sum of squares itself"),
+    ],
+)
+def test_clip_names_each_mistake(kw, hint):
+    with pytest.raises(AssertionError, match=re.escape(hint)):
+        checks.check_clip_grads(lambda g, c: training_checks._clip_variant(g, c, **kw))
+
+
+def test_clip_refuses_the_library_function():
+    from nanogpt_lib import train
+
+    with pytest.raises(AssertionError, match="write this yourself"):
+        checks.check_clip_grads(lambda g, c: train.clip_grad_norm(g, c)[0])
+
+
+def test_text_loss_worked_example_and_prediction(capsys):
+    # a trained model read backwards is worse than knowing nothing: its loss on
+    # Macbeth's opening reversed is above ln 79 = 4.37 nats per character
+    from nanogpt_lib import gpt
+    from nanogpt_lib.shakespeare import held_out_text, load_model
+
+    cfg, params, tok = load_model()
+    ids = np.array(tok.encode(held_out_text()[:257][::-1]))
+    loss = float(cross_entropy(gpt.forward(params, ids[:-1], cfg), ids[1:])[0])
+    assert loss > np.log(79)
+    checks.check_text_loss(training_checks._loss_reference, prediction=np.log(79))
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "check_text_loss: all 4 cases passed.",
+        f"You predicted 4.37; the model says {loss:.3f} "
+        f"({loss - np.log(79):.3f} too low).",
+    ]
+
+
+def test_text_loss_names_ln_v():
+    with pytest.raises(AssertionError, match="knows nothing"):
+        checks.check_text_loss(lambda p, cfg, ids: float(np.log(cfg.vocab_size)))

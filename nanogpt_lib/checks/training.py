@@ -1,16 +1,23 @@
 """Checkers for appendix A1's exercises (training in numpy): cross-entropy that
-skips ignored positions, and one AdamW update."""
+skips ignored positions and one AdamW update (both debug a planted bug), the loss of
+a text (predict) and gradient clipping by the global norm (extend)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .. import train as lib
+from ..gpt import forward
 from ..softmax import softmax
-from ..train import adamw_step, cross_entropy
-from ._core import Case, Mistake, run_checks
+from ..train import adamw_step, clip_grad_norm, cross_entropy
+from ._core import Case, Mistake, require_callable, run_checks
 
-__all__ = ["check_cross_entropy", "check_adamw_step"]
+__all__ = [
+    "check_cross_entropy",
+    "check_adamw_step",
+    "check_text_loss",
+    "check_clip_grads",
+]
 
 
 def _ce_reference(logits, targets):
@@ -322,4 +329,238 @@ def check_adamw_step(candidate) -> None:
         rtol=1e-6,
         atol=1e-9,
         forbid=[lib.adamw_step],
+    )
+
+
+# ------------------------------------------------------------------ predict
+
+
+#: The text of the prediction: Macbeth's first 257 characters, read backwards.
+def _macbeth(n: int = 257) -> str:
+    from ..shakespeare import held_out_text
+
+    return held_out_text()[:n]
+
+
+def _loss_reference(params, cfg, ids):
+    ids = np.asarray(ids)
+    logits = forward(params, ids[:-1], cfg)  # (T - 1, V): row t predicts ids[t + 1]
+    return float(cross_entropy(logits, ids[1:])[0])
+
+
+def _loss_variant(params, cfg, ids, *, shift=1, reduce="mean", last_only=False):
+    ids = np.asarray(ids)
+    logits = forward(params, ids[:-1], cfg).astype(np.float64)
+    z = logits - logits.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    targets = ids[1:] if shift == 1 else ids[:-1]
+    nll = -logp[np.arange(len(targets)), targets]
+    if last_only:
+        return float(nll[-1])
+    return float(nll.sum() if reduce == "sum" else nll.mean())
+
+
+def check_text_loss(candidate, prediction=None) -> None:
+    """Check `candidate(params, cfg, ids)`: the mean cross-entropy (nats per token)
+    of predicting ids[1:] from ids[:-1], a float.
+
+    With `prediction` (a number, or a function returning one), also say how far it
+    was from the Shakespeare model's loss on Macbeth's opening read backwards; a wrong
+    guess never fails.
+    """
+    from ..gpt import GPTConfig, init_params
+    from .big_picture import _run_then_report, _shakespeare, _sorter
+
+    require_callable("check_text_loss", candidate)
+    cfg, params, tok = _shakespeare()
+    text = _macbeth()
+    s_params, s_cfg, s_tok = _sorter()
+    small = GPTConfig(vocab_size=7, block_size=16, n_layer=1, n_head=2, n_embd=8)
+    rng = np.random.default_rng(31)
+    cases = [
+        Case(
+            "Shakespeare: Macbeth's opening, 257 characters",
+            (params, cfg, tok.encode(text)),
+        ),
+        Case("Shakespeare: the same, backwards", (params, cfg, tok.encode(text[::-1]))),
+        Case("sorter: CBABBCABBBCC", (s_params, s_cfg, s_tok.encode("CBABBCABBBCC"))),
+        Case(
+            "a random model, 9 tokens",
+            (init_params(small, rng=rng), small, rng.integers(0, 7, 9)),
+        ),
+    ]
+    mistakes = [
+        Mistake(
+            "Row t of the logits predicts ids[t + 1]: compare the logits of ids[:-1] "
+            "with the targets ids[1:], not with ids[:-1].",
+            lambda *a: _loss_variant(*a, shift=0),
+            id="not-shifted",
+        ),
+        Mistake(
+            "Use the natural log: the book measures loss in nats (np.log), not bits.",
+            lambda *a: _loss_reference(*a) / np.log(2),
+            id="log2",
+        ),
+        Mistake(
+            "Average over the positions: you summed the losses instead of taking "
+            "their mean.",
+            lambda *a: _loss_variant(*a, reduce="sum"),
+            id="sum-not-mean",
+        ),
+        Mistake(
+            "Every position is a prediction to grade, not only the last one.",
+            lambda *a: _loss_variant(*a, last_only=True),
+            id="last-only",
+        ),
+        Mistake(
+            "ln V is what a model that knows nothing scores. Measure this model: run "
+            "it and take the cross-entropy of its logits.",
+            lambda params, cfg, ids: float(np.log(cfg.vocab_size)),
+            id="ln-v-not-measured",
+        ),
+        Mistake(
+            "Cross-entropy is minus the mean log-probability of the right token; "
+            "the sign is flipped.",
+            lambda *a: -_loss_reference(*a),
+            id="sign",
+        ),
+    ]
+
+    def run():
+        run_checks(
+            "check_text_loss",
+            candidate,
+            _loss_reference,
+            cases,
+            mistakes,
+            rtol=1e-4,
+            atol=1e-5,
+        )
+
+    _run_then_report(
+        run,
+        prediction,
+        lambda: _loss_reference(params, cfg, tok.encode(text[::-1])),
+        "the loss on Macbeth backwards",
+    )
+
+
+# ------------------------------------------------------------------ extend
+
+
+def _flat_values(tree) -> np.ndarray:
+    """A dict of arrays as one vector, in sorted key order (for comparing)."""
+    return np.concatenate([np.ravel(np.asarray(tree[k])) for k in sorted(tree)])
+
+
+def _clip_reference(grads, max_norm):
+    return clip_grad_norm(grads, max_norm)[0]
+
+
+def _clip_variant(grads, max_norm, *, norm="global", always=False, invert=False):
+    squares = {
+        k: float(np.sum(np.asarray(g, dtype=np.float64) ** 2)) for k, g in grads.items()
+    }
+    total = sum(squares.values())
+    out = {}
+    for k, g in grads.items():
+        if norm == "per-tensor":
+            n = np.sqrt(squares[k])
+        elif norm == "no-sqrt":
+            n = total
+        elif norm == "rms":
+            n = np.sqrt(total / sum(np.size(v) for v in grads.values()))
+        else:
+            n = np.sqrt(total)
+        if n <= max_norm and not always:
+            out[k] = np.array(g, copy=True)
+            continue
+        factor = n / max_norm if invert else max_norm / n
+        out[k] = g * np.asarray(factor, dtype=np.asarray(g).dtype)
+    return out
+
+
+def check_clip_grads(candidate) -> None:
+    """Check `candidate(grads, max_norm)`: gradients (a dict of arrays) scaled down
+    together so that their global norm is at most max_norm, as a new dict."""
+    rng = np.random.default_rng(13)
+    f32 = {
+        "h.0.attn.c_attn.weight": rng.standard_normal((4, 12), dtype=np.float32),
+        "h.0.attn.c_attn.bias": rng.standard_normal(12, dtype=np.float32),
+        "wte": 0.1 * rng.standard_normal((3, 4), dtype=np.float32),
+    }
+    cases = [
+        Case(
+            "2, 2 and 1, max_norm 1 (norm 3)",
+            ({"a": np.array([2.0, 2.0]), "b": np.array([1.0])}, 1.0),
+        ),
+        Case(
+            "below the limit: nothing changes",
+            ({"w": np.array([[0.1, 0.2], [0.0, -0.2]]), "b": np.array([0.1])}, 1.0),
+        ),
+        Case("float32 gradients of three tensors, max_norm 1", (f32, 1.0)),
+        Case("the norm equals max_norm", ({"w": np.array([0.6, -0.8])}, 1.0)),
+        Case(
+            "one tensor holds most of the norm, max_norm 0.5",
+            (
+                {
+                    "x": 3 * rng.standard_normal((4, 4)),
+                    "y": np.array([0.01, -0.02, 0.0]),
+                },
+                0.5,
+            ),
+        ),
+    ]
+    for case in cases:
+        case.canon = _flat_values
+    mistakes = [
+        Mistake(
+            "Each tensor was clipped by its own norm. Clipping uses one global norm, "
+            "sqrt of the sum of squares over *all* gradients, and one factor for all, "
+            "so the direction of the whole update is kept.",
+            lambda g, c: _clip_variant(g, c, norm="per-tensor"),
+            id="per-tensor",
+        ),
+        Mistake(
+            "Only scale down: when the norm is already at most max_norm, the "
+            "gradients stay as they are (never scaled up).",
+            lambda g, c: _clip_variant(g, c, always=True),
+            id="scales-up",
+        ),
+        Mistake(
+            "The norm is the square root of the sum of squares; you used the sum of "
+            "squares itself.",
+            lambda g, c: _clip_variant(g, c, norm="no-sqrt"),
+            id="no-sqrt",
+        ),
+        Mistake(
+            "That clips each value to [-max_norm, max_norm] (value clipping). Scale "
+            "all gradients by max_norm / global norm instead, which keeps their "
+            "direction.",
+            lambda g, c: {k: np.clip(v, -c, c) for k, v in g.items()},
+            id="value-clipping",
+        ),
+        Mistake(
+            "The factor is max_norm / norm (below 1 when clipping), not "
+            "norm / max_norm.",
+            lambda g, c: _clip_variant(g, c, invert=True),
+            id="factor-inverted",
+        ),
+        Mistake(
+            "That is the root-mean-square of the gradients. The global norm is the "
+            "square root of the *sum* of squares, not of their mean.",
+            lambda g, c: _clip_variant(g, c, norm="rms"),
+            id="rms-not-norm",
+        ),
+    ]
+    run_checks(
+        "check_clip_grads",
+        candidate,
+        _clip_reference,
+        cases,
+        mistakes,
+        rtol=1e-5,
+        atol=1e-7,
+        forbid=[lib.clip_grad_norm, lib.global_norm],
+        keep_float32=True,
     )
