@@ -34,7 +34,7 @@ from nanogpt_lib.train import all_sort_inputs
 
 
 def ln(x, q, bias=True):
-    return layer_norm(x, q["weight"], q["bias"] if bias else None)
+    return layer_norm(x, q["weight"], q.get("bias") if bias else None)
 
 
 def block_with(kind="right"):
@@ -76,6 +76,15 @@ def block_with(kind="right"):
     return fn
 
 
+def strict_ln(x, q):  # the chapter's ln: every LayerNorm has a bias
+    return layer_norm(x, q["weight"], q["bias"])
+
+
+def strict_block(x, p, cfg):  # the chapter's my_block, as a student might reuse it
+    x = x + multi_head_attention(strict_ln(x, p["ln_1"]), p["attn"], cfg.n_head)
+    return x + mlp(strict_ln(x, p["ln_2"]), p["mlp"])
+
+
 def block_in_place(x, p, cfg):
     x += multi_head_attention(ln(x, p["ln_1"]), p["attn"], cfg.n_head)
     x += mlp(ln(x, p["ln_2"]), p["mlp"])
@@ -90,6 +99,8 @@ def forward_with(pos="slice", norm=True, head="cfg", blocks=lambda h: h, out=Non
         ids = np.asarray(ids)
         x = params["wte"][ids]
         if pos == "slice":
+            x = x + params["wpe"][: ids.shape[-1]]
+        elif pos == "len":  # wrong on a batch: len(ids) is B
             x = x + params["wpe"][: len(ids)]
         elif pos == "ids":
             x = x + params["wpe"][ids]
@@ -105,7 +116,7 @@ def forward_with(pos="slice", norm=True, head="cfg", blocks=lambda h: h, out=Non
 
 
 def forward_own_block(params, ids, cfg):  # equivalent: the block written out
-    x = params["wte"][ids] + params["wpe"][: len(ids)]
+    x = params["wte"][ids] + params["wpe"][np.arange(np.shape(ids)[-1])]
     for p in params["h"]:
         x = block_with()(x, p, cfg)
     x = ln(x, params["ln_f"])
@@ -316,6 +327,20 @@ def best_t_min(logits, ids):  # equivalent: min by key over a list of temperatur
     return min(temps, key=lambda t: loss_with()(logits, ids, t))
 
 
+def best_t_grid(grid):  # wrong: another grid than the exercise's
+    return lambda logits, ids: float(
+        min(grid, key=lambda t: loss_with()(logits, ids, t))
+    )
+
+
+def best_t_accuracy(logits, ids):  # wrong: scored by greedy accuracy, flat in T
+    def accuracy(t):
+        z = np.asarray(logits)[..., :-1, :] / t
+        return float((z.argmax(axis=-1) == np.asarray(ids)[..., 1:]).mean())
+
+    return float(GRID[int(np.argmax([accuracy(t) for t in GRID]))])
+
+
 CATALOGUE = {
     check_gpt_block: [
         Wrong(
@@ -342,6 +367,12 @@ CATALOGUE = {
         Wrong("float64", block_with("float64"), "float64", "float64"),
         Wrong("in place", block_in_place, "mutates-input", "new list or array"),
         Wrong("LayerNorm bias missing", block_with("ln-bias-missing"), None),
+        Wrong(  # the chapter's my_block: its ln reads p["bias"]
+            "my_block on a model without biases",
+            strict_block,
+            "needs-bias",
+            "no biases",
+        ),
     ],
     check_gpt_forward: [
         Wrong(
@@ -378,6 +409,7 @@ CATALOGUE = {
             "float64",
         ),
         Wrong("h[1:]", forward_with(blocks=lambda h: h[1:]), None),
+        Wrong("len(ids) on a batch", forward_with(pos="len"), "len-is-batch", "shape"),
     ],
     check_greedy_generate: [
         Wrong(
@@ -470,6 +502,17 @@ CATALOGUE = {
         ),
         Wrong("a list", lambda: list(SIZES.values()), "wrong-kind", "dict"),
         Wrong("patterns with D", sizes_with(patterns=B11 * H * T11 * D), None),
+        Wrong(  # H = L = 3 in the sorter: the hint names both factors
+            "cache without heads",
+            sizes_with(kv_cache=3 * 2 * B11 * T11 * D),
+            "kv-one-layer",
+            "every head",
+        ),
+        Wrong(
+            "cache of the prompt only",
+            sizes_with(kv_cache=3 * 2 * B11 * H * 6 * D),
+            None,
+        ),  # fmt: skip
     ],
     check_next_char_probability: [
         Wrong("row 0", char_prob_with(row=0), "first-position", "last position"),
@@ -530,6 +573,19 @@ CATALOGUE = {
         Wrong("assumed 1", lambda lg, ids: 1.0, "assumed-one", "Measure"),
         Wrong("no shift", best_t_with(loss=loss_with(shift=0)), "no-shift", "shifted"),
         Wrong("T squared", best_t_with(loss=loss_per_window), None),
+        Wrong(
+            "a 0.1 grid",
+            best_t_grid(np.round(np.arange(0.5, 2.01, 0.1), 1)),
+            "grid-step",
+            "every 0.05",
+        ),
+        Wrong(
+            "a scan that stops at 1.5",
+            best_t_grid(GRID[GRID <= 1.5]),
+            "grid-range",
+            "reach 2.00",
+        ),
+        Wrong("greedy accuracy", best_t_accuracy, "argmax", "accuracy"),
     ],
 }
 

@@ -14,6 +14,7 @@ from nanogpt_lib.layernorm import layer_norm
 from nanogpt_lib.mlp import mlp
 from nanogpt_lib.multihead import multi_head_attention
 from nanogpt_lib.softmax import softmax
+from nanogpt_lib.train import all_sort_inputs
 
 
 def _ln(x, p):
@@ -30,7 +31,7 @@ def good_block(x, p, cfg):
 
 def test_block_accepts_the_reference(capsys):
     checks.check_gpt_block(good_block)
-    assert capsys.readouterr().out == "check_gpt_block: all 4 cases passed.\n"
+    assert capsys.readouterr().out == "check_gpt_block: all 5 cases passed.\n"
 
 
 def _with_cfg(wrong):
@@ -57,7 +58,7 @@ def test_block_names_each_mistake(wrong, hint):
 
 
 def good_forward(params, ids, cfg):
-    x = params["wte"][ids] + params["wpe"][: len(ids)]
+    x = params["wte"][ids] + params["wpe"][: ids.shape[-1]]
     for p in params["h"]:
         x = good_block(x, p, cfg)
     w_u = params["wte"] if cfg.tied_head else params["lm_head"]
@@ -66,7 +67,7 @@ def good_forward(params, ids, cfg):
 
 def test_forward_accepts_the_reference(capsys):
     checks.check_gpt_forward(good_forward)
-    assert "check_gpt_forward: all 4 cases passed." in capsys.readouterr().out
+    assert "check_gpt_forward: all 5 cases passed." in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -172,6 +173,32 @@ def test_sizes_are_the_arrays_sizes(capsys):
     assert "check_forward_sizes: all 1 cases passed." in capsys.readouterr().out
     with pytest.raises(AssertionError, match="full T x T square"):
         checks.check_forward_sizes(lambda: {**sizes, "patterns": 729 * 3 * 66})
+    # the same four numbers, read off the arrays of the real call the exercise names
+    cfg, params = checks._sorter()
+    inputs = all_sort_inputs()
+    seq11 = np.concatenate([inputs, np.sort(inputs, axis=1)[:, :-1]], axis=1)
+    traced, cache = {}, gpt.new_kv_cache(cfg, batch_shape=(729,))
+    logits = gpt.forward(params, seq11, cfg, trace=traced, kv_cache=cache)
+    assert sizes == {
+        "logits": logits.size,
+        "patterns": traced["h.0.attn.pattern"].size,
+        "mlp_hidden": traced["h.0.mlp.post_gelu"].size,
+        "kv_cache": cache.k.size + cache.v.size,
+    }
+
+
+def test_sizes_never_show_the_true_counts():
+    # a by-hand exercise: a wrong count is named (too high or too low), the truth
+    # is not printed, and the counts that are right are said to be right
+    wrong = {"logits": 24_057, "patterns": 264_627, "mlp_hidden": 1_539_648,
+             "kv_cache": 2_309_472 * 6 // 11}  # fmt: skip
+    with pytest.raises(AssertionError) as info:
+        checks.check_forward_sizes(lambda: wrong)
+    text = str(info.value)
+    assert "'kv_cache': got 1,259,712, expected a larger count" in text
+    assert "'logits', 'patterns', 'mlp_hidden' right" in text
+    for truth in ("2309472", "2,309,472"):
+        assert truth not in text
 
 
 # ------------------------------------------------------------------------ predict
@@ -194,6 +221,9 @@ def test_char_prob_reports_the_prediction_and_never_fails_on_it(capsys):
     assert 0.1 < measured < 0.2
     assert out[1].startswith(f"P('u' after '...cauldron b') = {measured:.3f}")
     assert "you predicted 0.90 (too high" in out[1]
+    # then the model's own top five: it bets on 'e'
+    assert out[2].startswith("The model's five best guesses: 'e' 0.49, ")
+    assert f"'u' {measured:.2f}" in out[2]
     checks.check_next_char_probability(good_char_prob, measured)
     assert "spot on" in capsys.readouterr().out
 
@@ -224,7 +254,7 @@ def test_heldout_loss_and_best_temperature_accept_the_reference(capsys):
     checks.check_best_temperature(checks._best_temperature_reference)
     out = capsys.readouterr().out
     assert "check_heldout_loss: all 4 cases passed." in out
-    assert "check_best_temperature: all 3 cases passed." in out
+    assert "check_best_temperature: all 4 cases passed." in out
 
 
 def test_the_shakespeare_model_fits_unseen_text_best_above_t_1():
@@ -237,11 +267,14 @@ def test_the_shakespeare_model_fits_unseen_text_best_above_t_1():
 
 
 def test_synthetic_cases_recover_their_temperature():
-    for seed, t in [(1, 0.7), (2, 1.6)]:
-        best = checks._best_temperature_reference(
+    # and two of them have their best off a 0.1 grid, one of them above 1.5
+    bests = {}
+    for seed, t in [(1, 0.7), (3, 1.85), (6, 0.85)]:
+        bests[t] = checks._best_temperature_reference(
             *checks._synthetic_calibration(seed, t)
         )
-        assert abs(best - t) <= 0.15
+        assert abs(bests[t] - t) <= 0.15
+    assert bests == {0.7: 0.7, 1.85: 1.75, 0.85: 0.85}
 
 
 # ------------------------------------------------------------------------ stubs
