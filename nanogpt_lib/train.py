@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 import numpy as np
 
@@ -36,6 +38,7 @@ __all__ = [
     "backward",
     "cross_entropy",
     "loss_and_grads",
+    "loss_and_grads_parallel",
     "global_norm",
     "clip_grad_norm",
     "weight_decay_mask",
@@ -204,7 +207,7 @@ def _causal_bias(T: int, dtype) -> np.ndarray:
 
 
 def _query_blocks(T: int, block: int):
-    """(start, stop) of consecutive blocks of query rows: (0, b), (b, 2b), ... up to T."""
+    """(start, stop) of consecutive blocks of query rows: (0, b), (b, 2b), ..., T."""
     return [(start, min(start + block, T)) for start in range(0, T, block)]
 
 
@@ -264,7 +267,8 @@ def attention_backward(dout: np.ndarray, cache) -> np.ndarray:
     dq = np.empty_like(q)
     dk = np.zeros_like(k)
     dv = np.zeros_like(v)
-    for p, (start, stop) in zip(probs, _query_blocks(T, probs[0].shape[2])):
+    blocks = _query_blocks(T, probs[0].shape[2])
+    for p, (start, stop) in zip(probs, blocks, strict=True):
         dy_rows = dy[:, :, start:stop]
         dv[:, :, :stop] += p.transpose(0, 1, 3, 2) @ dy_rows
         ds = dy_rows @ v[:, :, :stop].transpose(0, 1, 3, 2)  # dP, (B, H, rows, stop)
@@ -483,6 +487,63 @@ def loss_and_grads(params: dict, ids, targets, cfg: GPTConfig):
     logits, cache = forward_with_cache(params, ids, cfg)
     loss, dlogits = cross_entropy(logits, targets)
     return float(loss), backward(dlogits, cache, params, cfg)
+
+
+_BLAS: dict = {}  # threadpoolctl's controller, looked up once
+
+
+def _one_blas_thread():
+    """A context in which BLAS uses one thread (if threadpoolctl is installed)."""
+    if "controller" not in _BLAS:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _BLAS["controller"] = None
+        else:
+            _BLAS["controller"] = ThreadpoolController()
+    controller = _BLAS["controller"]
+    if controller is None:
+        return nullcontext()
+    return controller.limit(limits=1, user_api="blas")
+
+
+def loss_and_grads_parallel(params: dict, ids, targets, cfg: GPTConfig, workers=2):
+    """loss_and_grads with the batch shared among threads: data parallelism on a CPU.
+
+    Shapes: as loss_and_grads; the same result up to float rounding.
+    Each of `workers` threads runs forward and backward on its share of the
+    sequences; numpy releases the GIL inside array operations, so the threads run
+    on different cores at once and meet only at the end. The loss is the mean over
+    all kept targets, so each share's loss and gradients count in proportion to
+    its kept targets (what distributed training does across machines). BLAS is
+    held to one thread meanwhile, so that the workers, not BLAS, share the cores.
+    """
+    workers = _check_int("workers", workers)
+    ids, targets = np.asarray(ids), np.asarray(targets)
+    if ids.ndim < 2 or targets.shape != ids.shape:  # one sequence, or bad input
+        return loss_and_grads(params, ids, targets, cfg)
+    rows = ids.reshape(-1, ids.shape[-1])  # (..., T) -> (N, T)
+    tgt = targets.reshape(rows.shape)
+    shares = [s for s in np.array_split(np.arange(len(rows)), workers) if s.size]
+    kept = [int((tgt[s] != IGNORE).sum()) for s in shares]
+    if len(shares) < 2 or 0 in kept:  # nothing to share out
+        return loss_and_grads(params, ids, targets, cfg)
+    total = sum(kept)
+    with _one_blas_thread(), ThreadPoolExecutor(len(shares)) as pool:
+        results = list(
+            pool.map(lambda s: loss_and_grads(params, rows[s], tgt[s], cfg), shares)
+        )
+    loss = sum(
+        part_loss * n / total for (part_loss, _), n in zip(results, kept, strict=True)
+    )
+
+    def combine(*parts):
+        out = parts[0] * np.asarray(kept[0] / total, dtype=parts[0].dtype)
+        for part, n in zip(parts[1:], kept[1:], strict=True):
+            out += part * np.asarray(n / total, dtype=part.dtype)
+        return out
+
+    return loss, _tree_map(combine, *(grads for _, grads in results))
 
 
 # --------------------------------------------------------------------------- optimiser
@@ -909,6 +970,7 @@ def train_language_model(
     eval_tokens: int = 20_000,
     params: dict | None = None,
     callback: Callable | None = None,
+    workers: int = 1,
 ) -> tuple[dict, dict]:
     """Train a GPT on a token stream: random windows, AdamW, warm-up and cosine decay.
 
@@ -919,11 +981,14 @@ def train_language_model(
     One np.random.default_rng(seed) draws the initial weights (unless params is
     given) and then every batch, so a seed fixes the run up to float rounding.
     `callback(step, params, history)` runs after each evaluation, e.g. to print.
+    workers > 1 computes each step's gradients with loss_and_grads_parallel (the
+    same run up to float rounding, faster on a machine with that many cores).
     """
     if not isinstance(cfg, GPTConfig):
         raise TypeError(f"cfg must be a GPTConfig, got {type(cfg).__name__}")
     steps = _check_int("steps", steps)
     eval_every = _check_int("eval_every", eval_every)
+    workers = _check_int("workers", workers)
     data = _check_stream(train_data, cfg.block_size, "train_data")
     if data.max() >= cfg.vocab_size:
         raise ValueError(
@@ -943,7 +1008,7 @@ def train_language_model(
         x, y = sample_windows(
             rng, data, batch_size, cfg.block_size, repeat_fraction=repeat_fraction
         )
-        loss, grads = loss_and_grads(params, x, y, cfg)
+        loss, grads = loss_and_grads_parallel(params, x, y, cfg, workers)
         grads, _ = clip_grad_norm(grads, grad_clip)
         params, state = adamw_step(
             params,

@@ -120,6 +120,37 @@ def test_attention_in_query_blocks_equals_the_whole_matrix(block, rng):
     )
 
 
+@pytest.mark.parametrize("workers", [1, 2, 3, 5])
+def test_parallel_loss_and_grads_equal_the_serial_ones(workers, rng):
+    """Shares of 5 sequences with different numbers of ignored targets: weighting
+    each share by its kept targets gives the mean over the whole batch."""
+    cfg = SMALL_CONFIGS[0]
+    params = _random_params(cfg, rng)
+    ids = rng.integers(0, cfg.vocab_size, size=(5, cfg.block_size))
+    targets = rng.integers(0, cfg.vocab_size, size=(5, cfg.block_size))
+    targets[0, :4] = -1
+    targets[3, :2] = -1
+    loss, grads = tr.loss_and_grads(params, ids, targets, cfg)
+    par_loss, par_grads = tr.loss_and_grads_parallel(params, ids, targets, cfg, workers)
+    assert par_loss == pytest.approx(loss, rel=1e-12)
+    for name, g in flatten_params(par_grads).items():
+        np.testing.assert_allclose(g, flatten_params(grads)[name], rtol=0, atol=1e-12)
+
+
+def test_parallel_loss_and_grads_fall_back_when_a_share_has_no_target(rng):
+    cfg = SMALL_CONFIGS[0]
+    params = _random_params(cfg, rng)
+    ids = rng.integers(0, cfg.vocab_size, size=(2, cfg.block_size))
+    targets = np.full(ids.shape, -1)
+    targets[0, 3] = 2
+    loss, grads = tr.loss_and_grads_parallel(params, ids, targets, cfg, 2)
+    assert loss == tr.loss_and_grads(params, ids, targets, cfg)[0]
+    with pytest.raises(ValueError, match="at least one"):
+        tr.loss_and_grads_parallel(params, ids, np.full(ids.shape, -1), cfg, 2)
+    with pytest.raises(ValueError, match="workers must be >= 1"):
+        tr.loss_and_grads_parallel(params, ids, targets, cfg, 0)
+
+
 def test_loss_at_first_position_sends_no_gradient_to_later_positions(rng):
     """Causality: the first prediction cannot depend on later positions' vectors."""
     cfg = SMALL_CONFIGS[0]

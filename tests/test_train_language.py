@@ -62,6 +62,21 @@ def test_training_lowers_the_loss_on_a_repetitive_stream():
     assert history["eval_loss"][-1] < 0.5 * math.log(5)  # far below guessing
 
 
+def test_training_with_two_workers_follows_the_same_run():
+    """Data parallelism changes only float rounding: same seed, same loss curve."""
+    cfg = GPTConfig(5, 8, 1, 2, 16)
+    data = np.tile(np.array([0, 1, 2, 3, 4, 3, 2, 1]), 40)
+    runs = [
+        train.train_language_model(
+            cfg, data, steps=8, batch_size=6, warmup=2, eval_every=8, workers=n
+        )
+        for n in (1, 2)
+    ]
+    (p1, h1), (p2, h2) = runs
+    np.testing.assert_allclose(h1["loss"], h2["loss"], rtol=1e-5)
+    np.testing.assert_allclose(p1["wte"], p2["wte"], atol=1e-5)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
