@@ -1,6 +1,6 @@
 """Train the book's Shakespeare GPT from a seed and write its shipped weights.
 
-Usage: python scripts/train_shakespeare.py [--steps N] [--out PATH]
+Usage: python scripts/train_shakespeare.py [--steps N] [--out PATH] [--workers W]
 
 Default output: nanogpt_lib/data/shakespeare_char.npz.
 
@@ -9,8 +9,12 @@ own numpy backprop and AdamW (nanogpt_lib.train.train_language_model) on the 35
 training plays only. Prints the loss curve (training loss, held-out nats per
 character), the held-out loss on all three held-out plays, three samples and the
 file's sha256, which goes into nanogpt_lib.shakespeare.MODEL_SHA256.
-About 25-30 minutes on 2 cores; the result depends on the BLAS kernel only through
-float rounding, so the same seed gives a model of the same quality everywhere.
+--workers (default 2) splits each batch between that many threads, each with one
+BLAS thread (nanogpt_lib.train.loss_and_grads_parallel): the same gradients up to
+rounding, faster on 2 cores than one process with two BLAS threads.
+Estimated at about 20-25 minutes on 2 cores (see benchmarks/README.md); the result
+depends on the BLAS kernel only through float rounding, so the same seed gives a model
+of the same quality everywhere.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=shakespeare.TRAINING["steps"])
     parser.add_argument("--out", default=str(shakespeare.MODEL_PATH))
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
     train_text = shakespeare.training_text()
@@ -60,6 +65,7 @@ def main() -> None:
         eval_every=250,
         eval_tokens=20_000,
         callback=report,
+        workers=args.workers,
         **settings,
     )
     minutes = (time.perf_counter() - start) / 60
