@@ -33,6 +33,7 @@ from nanogpt_lib.classroom import (  # noqa: E402
     student_notebook,
     write_student_versions,
 )
+from nanogpt_lib.classroom.metadata import summary_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -563,3 +564,24 @@ def test_teaching_guide_quotes_the_checkers_hints_exactly():
     assert len(quoted) >= 3 * len(_guide_sections())
     for check, hint in quoted:
         assert hint in _string_constants(check), f"{check} has no hint {hint!r}"
+
+
+def _current_exercise_table() -> str:
+    reports = [
+        inspect_notebook(nbformat.read(path, as_version=4), path.name)
+        for path in sorted((ROOT / "notebooks").glob("*.ipynb"))
+    ]
+    return summary_table(reports)
+
+
+def test_teaching_guide_shows_the_current_exercise_table():
+    """The planning table (exercises, minutes, difficulty, kinds) is the notebooks'."""
+    guide = (ROOT / "book" / "teaching_guide.md").read_text(encoding="utf-8")
+    start, end = "<!-- exercise-table:start -->", "<!-- exercise-table:end -->"
+    assert start in guide and end in guide
+    shown = guide.split(start, 1)[1].split(end, 1)[0].strip("\n")
+    assert shown == _current_exercise_table(), (
+        "the teaching guide's exercise table is stale: paste the table that "
+        "`python -m nanogpt_lib.classroom check notebooks/` prints "
+        "(python scripts/update_exercise_table.py writes it)"
+    )
