@@ -203,6 +203,17 @@ def block_with(kind="right"):
         if kind == "no-ln":
             x = x + attn(x)
             return x + ff(x)
+        if kind == "ln-swapped":
+            x = x + attn(ln(x, p["ln_2"]))
+            return x + ff(ln(x, p["ln_1"]))
+        if kind == "attn-only":
+            return x + attn(ln(x, p["ln_1"]))
+        if kind == "exact-gelu":
+            x = x + attn(ln(x, p["ln_1"]))
+            fc, pr = p["mlp"]["c_fc"], p["mlp"]["c_proj"]
+            u = ln(x, p["ln_2"]) @ fc["weight"] + fc["bias"]
+            g = 0.5 * u * (1 + np.vectorize(math.erf)(u / math.sqrt(2))).astype(u.dtype)
+            return x + g @ pr["weight"] + pr["bias"]
         if kind == "mlp-first":
             x = x + ff(ln(x, p["ln_2"]))
             return x + attn(ln(x, p["ln_1"]))
@@ -284,6 +295,13 @@ CATALOGUE = {
         Wrong("F = C", gelu_answers(mlp_params=33_024), "f-is-c", "4C"),
         Wrong("all layers", gelu_answers(mlp_params=526_848), "all-layers", "one"),
         Wrong("rounded the wrong way", gelu_answers(**{"gelu(0.5)": 0.34}), None),
+        Wrong(
+            "no cubic term",
+            gelu_answers(**{"gelu(0.5)": 0.345}),
+            "no-cubic",
+            "0.044715 x\\^3",
+        ),
+        Wrong("two decimals", gelu_answers(**{"gelu(-1)": -0.16}), None),
     ],
     check_gelu_grad: [
         Wrong("exact slope", slope_exact, "exact-gelu", "exact GELU"),
@@ -330,6 +348,11 @@ CATALOGUE = {
             "LayerNorms are missing",
         ),
         Wrong("MLP first", block_with("mlp-first"), None),
+        Wrong(
+            "ln_1 and ln_2 swapped", block_with("ln-swapped"), "ln-swapped", "swapped"
+        ),
+        Wrong("attention only", block_with("attn-only"), "no-mlp", "MLP half"),
+        Wrong("exact GELU", block_with("exact-gelu"), "exact-gelu", "tanh form"),
     ],
 }
 

@@ -36,19 +36,19 @@ def mha_with(
 ):
     def fn(x, p, n_head):
         H = heads or n_head
-        C = x.shape[-1]
+        *batch, T, C = x.shape
         qkv = x @ p["c_attn"]["weight"]
         if bias_in:
             qkv = qkv + p["c_attn"]["bias"]
-        parts = [qkv[:, i * C : (i + 1) * C] for i in order]
+        parts = [qkv[..., i * C : (i + 1) * C] for i in order]
         if head_axis_swap:
-            q, k, v = (a.reshape(len(x), H, C // H) for a in parts)
+            q, k, v = (a.reshape(*batch, T, H, C // H) for a in parts)
         else:
             q, k, v = (split_heads(a, H) for a in parts)
         if scale_c:
             q = q * np.float32(np.sqrt(C // H) / np.sqrt(C))
         out = attention(q, k, v, causal=causal)
-        out = out.reshape(len(x), C) if head_axis_swap else merge_heads(out)
+        out = out.reshape(*batch, T, C) if head_axis_swap else merge_heads(out)
         if not proj:
             return out
         out = out @ p["c_proj"]["weight"]
@@ -58,15 +58,15 @@ def mha_with(
 
 
 def mha_loop(x, p, n_head):  # equivalent: one head at a time, numpy softmax
-    T, C = x.shape
+    *_, T, C = x.shape
     D = C // n_head
     qkv = x @ p["c_attn"]["weight"] + p["c_attn"]["bias"]
     heads = []
     for h in range(n_head):
-        q = qkv[:, h * D : (h + 1) * D]
-        k = qkv[:, C + h * D : C + (h + 1) * D]
-        v = qkv[:, 2 * C + h * D : 2 * C + (h + 1) * D]
-        s = q @ k.T / np.float32(np.sqrt(D))
+        q = qkv[..., h * D : (h + 1) * D]
+        k = qkv[..., C + h * D : C + (h + 1) * D]
+        v = qkv[..., 2 * C + h * D : 2 * C + (h + 1) * D]
+        s = q @ np.swapaxes(k, -1, -2) / np.float32(np.sqrt(D))
         s = np.where(np.tril(np.ones((T, T), dtype=bool)), s, -np.inf)
         w = np.exp(s - s.max(-1, keepdims=True))
         heads.append((w / w.sum(-1, keepdims=True)) @ v)
@@ -74,11 +74,65 @@ def mha_loop(x, p, n_head):  # equivalent: one head at a time, numpy softmax
 
 
 def mha_leaky(x, p, n_head):  # the planted bug: (T, C) read straight as (H, T, D)
-    T, C = x.shape
+    *batch, T, C = x.shape
     qkv = x @ p["c_attn"]["weight"] + p["c_attn"]["bias"]
-    q, k, v = (qkv[:, i * C : (i + 1) * C].reshape(n_head, T, -1) for i in range(3))
+    q, k, v = (
+        qkv[..., i * C : (i + 1) * C].reshape(*batch, n_head, T, -1) for i in range(3)
+    )
     out = merge_heads(attention(q, k, v))
     return out @ p["c_proj"]["weight"] + p["c_proj"]["bias"]
+
+
+def mha_chapter_copy(x, p, n_head):  # the chapter's my_multi_head: one sequence only
+    T, C = x.shape
+    qkv = x @ p["c_attn"]["weight"] + p["c_attn"]["bias"]
+    q, k, v = (
+        qkv[:, i * C : (i + 1) * C].reshape(T, n_head, -1).swapaxes(0, 1)
+        for i in range(3)
+    )
+    out = attention(q, k, v).swapaxes(0, 1).reshape(T, C)
+    return out @ p["c_proj"]["weight"] + p["c_proj"]["bias"]
+
+
+def mha_merge_reshape(x, p, n_head):  # split right, merged by a plain reshape
+    *batch, T, C = x.shape
+    qkv = x @ p["c_attn"]["weight"] + p["c_attn"]["bias"]
+    q, k, v = (split_heads(qkv[..., i * C : (i + 1) * C], n_head) for i in range(3))
+    out = attention(q, k, v).reshape(*batch, T, C)
+    return out @ p["c_proj"]["weight"] + p["c_proj"]["bias"]
+
+
+def mha_column_softmax(x, p, n_head):  # own softmax, normalised over the queries
+    *_, T, C = x.shape
+    qkv = x @ p["c_attn"]["weight"] + p["c_attn"]["bias"]
+    q, k, v = (split_heads(qkv[..., i * C : (i + 1) * C], n_head) for i in range(3))
+    s = q @ np.swapaxes(k, -1, -2) / np.float32(np.sqrt(C // n_head))
+    s = np.where(np.tril(np.ones((T, T), dtype=bool)), s, -np.inf)
+    w = np.exp(s - s.max(-1, keepdims=True))
+    out = merge_heads((w / w.sum(-2, keepdims=True)) @ v)
+    return out @ p["c_proj"]["weight"] + p["c_proj"]["bias"]
+
+
+def mha_proj_transposed(x, p, n_head):
+    return (
+        mha_with(proj=False)(x, p, n_head) @ p["c_proj"]["weight"].T
+        + p["c_proj"]["bias"]
+    )
+
+
+def mha_scaled_by_d(x, p, n_head):  # 1/D instead of 1/sqrt(D): no named mistake
+    D = x.shape[-1] // n_head
+    q_scaled = {
+        "c_attn": {
+            "weight": p["c_attn"]["weight"].copy(),
+            "bias": p["c_attn"]["bias"].copy(),
+        },
+        "c_proj": p["c_proj"],
+    }
+    C = x.shape[-1]
+    q_scaled["c_attn"]["weight"][:, :C] /= np.float32(np.sqrt(D))
+    q_scaled["c_attn"]["bias"][:C] /= np.float32(np.sqrt(D))
+    return mha_with()(x, q_scaled, n_head)
 
 
 # ------------------------------------------------------------------ by hand
@@ -145,11 +199,21 @@ def without_rows_of_next(heads, c_proj, h):
 
 
 def rises_with(
-    shift=1, which="layer", raw=False, unit=1.0, sign=1, mean=False, ratio=False
+    shift=1,
+    which="layer",
+    raw=False,
+    unit=1.0,
+    sign=1,
+    mean=False,
+    ratio=False,
+    first_only=False,
+    total=False,
 ):
     def fn(params, windows, cfg):
-        x = windows[:, :-1]
-        y = windows[:, 1:] if shift else windows[:, :-1]
+        if first_only:
+            windows = windows[:1]
+        x = windows[:, :-1] if shift >= 0 else windows[:, 1:]
+        y = windows[:, 1:] if shift > 0 else windows[:, :-1]
         means = interp.head_means(params, x, cfg) if mean else None
 
         def loss(keep):
@@ -158,7 +222,8 @@ def rises_with(
             logits = logits.astype(np.float64)
             z = logits - logits.max(-1, keepdims=True)
             logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
-            return -np.take_along_axis(logp, y[..., None], -1).mean()
+            nll = -np.take_along_axis(logp, y[..., None], -1)
+            return nll.sum() if total else nll.mean()
 
         every = np.ones((cfg.n_layer, cfg.n_head), dtype=bool)
         base = loss(every)
@@ -176,6 +241,8 @@ def rises_with(
                 keep[layer, -1] = False
             elif which == "upto":
                 keep[: layer + 1] = False
+            elif which == "next":
+                keep[(layer + 1) % cfg.n_layer] = False
             if raw:
                 out.append(loss(keep))
             elif ratio:
@@ -228,6 +295,28 @@ CATALOGUE = {
         Wrong("one head", mha_with(heads=1), "single-head", "n_head heads"),
         Wrong("k | q | v", mha_with(order=(1, 0, 2)), "qkv-order", "q \\| k \\| v"),
         Wrong("v | k | q", mha_with(order=(2, 1, 0)), None),
+        Wrong(
+            "the chapter's my_multi_head, one sequence only",
+            mha_chapter_copy,
+            "no-batch",
+            "batch",
+        ),
+        Wrong(
+            "merged by a plain reshape",
+            mha_merge_reshape,
+            "merge-reshape-only",
+            "swap the H and T axes",
+        ),
+        Wrong(
+            "softmax over the queries",
+            mha_column_softmax,
+            "softmax-over-queries",
+            "axis=-1",
+        ),
+        Wrong(
+            "c_proj transposed", mha_proj_transposed, "proj-transposed", "\\(in, out\\)"
+        ),
+        Wrong("scaled by 1/D", mha_scaled_by_d, None),
     ],
     check_attention_by_hand: [
         Wrong("D = C", answers(D=128), "d-is-c", "D = C / H"),
@@ -256,6 +345,26 @@ CATALOGUE = {
             "c_proj per head", answers(c_proj_params=4_128), "per-head", "count them"
         ),
         Wrong("c_proj off by 2", answers(c_proj_params=16_510), None),
+        Wrong("D = H", answers(D=4), "d-is-h", "head size"),
+        Wrong(
+            "scores (H, T, D)",
+            answers(scores=(4, 256, 32)),
+            "scores-are-outputs",
+            "(T, T)",
+        ),
+        Wrong(
+            "c_attn = the whole layer",
+            answers(c_attn_params=66_048),
+            "whole-layer",
+            "whole attention layer",
+        ),
+        Wrong(
+            "c_proj bias 3C",
+            answers(c_proj_params=16_768),
+            "proj-bias-3c",
+            "only c_attn",
+        ),
+        Wrong("q_heads (H, D, T)", answers(q_heads=(4, 32, 256)), None),
         Wrong(
             "a list, not a dict",
             lambda: list(RIGHT.values()),
@@ -300,6 +409,30 @@ CATALOGUE = {
             "still in it",
         ),
         Wrong("zeroed in place", without_in_place, "mutates-input", "in place"),
+        Wrong(
+            "merged by a plain reshape",
+            lambda heads, c_proj, h: (
+                np.where(np.arange(len(heads))[:, None, None] == h, 0, heads).reshape(
+                    heads.shape[1], -1
+                )
+                @ c_proj["weight"]
+                + c_proj["bias"]
+            ),
+            "merge-reshape-only",
+            "swap the H and T axes",
+        ),
+        Wrong(
+            "W_O transposed",
+            lambda heads, c_proj, h: (
+                merge_heads(
+                    np.where(np.arange(len(heads))[:, None, None] == h, 0, heads)
+                )
+                @ c_proj["weight"].T
+                + c_proj["bias"]
+            ),
+            "weight-transposed",
+            "\\(in, out\\)",
+        ),
         Wrong("float64", without_float64, "float64", "float64"),
         Wrong(
             "half of the head removed",
@@ -325,6 +458,20 @@ CATALOGUE = {
         Wrong("layers 0..l", rises_with(which="upto"), "cumulative", "one layer"),
         Wrong("fall, not rise", rises_with(sign=-1), None),
         Wrong("last head only", rises_with(which="last-head"), None),
+        Wrong(
+            "layer l + 1 removed",
+            rises_with(which="next"),
+            "off-by-one",
+            "counted from 0",
+        ),
+        Wrong(
+            "first window only",
+            rises_with(first_only=True),
+            "one-window",
+            "every window",
+        ),
+        Wrong("shift reversed", rises_with(shift=-1), "shift-reversed", "wrong way"),
+        Wrong("summed, not averaged", rises_with(total=True), "summed", "mean loss"),
     ],
 }
 

@@ -319,6 +319,24 @@ BLOCK_MISTAKES = [
 ]
 
 
+def _exact_gelu_block(x, p, n_head):
+    from ..mlp import gelu_exact
+
+    x = x + _attn(_ln(x, p["ln_1"]), p, n_head)
+    fc, proj = p["mlp"]["c_fc"], p["mlp"]["c_proj"]
+    hidden = gelu_exact(_ln(x, p["ln_2"]) @ fc["weight"] + fc["bias"])
+    return x + hidden @ proj["weight"] + proj["bias"]
+
+
+def _ln_swapped(x, p, n_head):
+    x = x + _attn(_ln(x, p["ln_2"]), p, n_head)
+    return x + mlp(_ln(x, p["ln_1"]), p["mlp"])
+
+
+def _attn_only(x, p, n_head):
+    return x + _attn(_ln(x, p["ln_1"]), p, n_head)
+
+
 def check_block(candidate) -> None:
     """Check `candidate(x, p, n_head)`: one pre-LN GPT-2 block, (T, C) -> (T, C)."""
     rng = np.random.default_rng(3)
@@ -331,12 +349,31 @@ def check_block(candidate) -> None:
     ]:
         x = _normal(rng, (t, c), 2.0) + np.float32(0.5)
         cases.append(Case(label, (x, _block_params(rng, c), h)))
+    mistakes = BLOCK_MISTAKES + [
+        Mistake(
+            "ln_1 and ln_2 are swapped: attention reads ln_1(x), the MLP ln_2(x).",
+            _ln_swapped,
+            id="ln-swapped",
+        ),
+        Mistake(
+            "The MLP half of the block is missing: after x = x + attn(ln_1(x)), "
+            "return x + mlp(ln_2(x)).",
+            _attn_only,
+            id="no-mlp",
+        ),
+        Mistake(
+            "The MLP used the exact (erf) GELU; GPT-2's weights were trained with "
+            "the tanh form, which nanogpt_lib.mlp.mlp uses.",
+            _exact_gelu_block,
+            id="exact-gelu",
+        ),
+    ]
     run_checks(
         "check_block",
         candidate,
         _block_reference,
         cases,
-        BLOCK_MISTAKES,
+        mistakes,
         rtol=1e-4,
         atol=1e-4,
         forbid=[block],
@@ -536,11 +573,13 @@ def check_gelu_by_hand(candidate) -> None:
              "x sigmoid(1.702 x), another approximation; use the tanh form."),
             (0.5 * x * (1 + math.tanh(inner)), "no-sqrt-2-pi", "The tanh's "
              "argument is multiplied by sqrt(2 / pi), about 0.798."),
+            (0.5 * x * (1 + math.tanh(k * x)), "no-cubic", "The term 0.044715 x^3 "
+             "inside the tanh is missing: tanh(sqrt(2 / pi) (x + 0.044715 x^3))."),
         ]  # fmt: skip
 
     answers = [
         Answer(f"gelu({x:g})", f"GELU({x:g}), tanh form, 3 decimals",
-               float(gelu(np.float64(x))), variants(x), tol=1.5e-3)
+               float(gelu(np.float64(x))), variants(x), tol=6e-4)
         for x in (-1.0, 0.5, 2.0)
     ]  # fmt: skip
     answers.append(

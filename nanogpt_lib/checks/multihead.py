@@ -196,27 +196,53 @@ def _mha_no_mask(x, p, n_head):
 
 
 def _mha_heads_as_tokens(x, p, n_head):
-    """Attention over the head axis: q, k, v left as (T, H, D)."""
-    c = x.shape[-1]
+    """Attention over the head axis: q, k, v left as (..., T, H, D)."""
+    *batch, t, c = x.shape
     qkv = linear(x, p["c_attn"])
-    t = x.shape[-2]
     q, k, v = (
-        np.reshape(qkv[..., i * c : (i + 1) * c], (t, n_head, c // n_head))
+        np.reshape(qkv[..., i * c : (i + 1) * c], (*batch, t, n_head, c // n_head))
         for i in range(3)
     )
-    out = attention(q, k, v, causal=True)  # (T, H, D): heads attend to heads
-    return linear(np.reshape(out, (t, c)), p["c_proj"])
+    out = attention(q, k, v, causal=True)  # (..., T, H, D): heads attend to heads
+    return linear(np.reshape(out, (*batch, t, c)), p["c_proj"])
 
 
 def _mha_split_reshape_only(x, p, n_head):
     """The planted bug of ex-05-leaky-heads: (T, C) read straight as (H, T, D)."""
-    t, c = x.shape[-2:]
+    *batch, t, c = x.shape
     qkv = linear(x, p["c_attn"])
     q, k, v = (
-        np.reshape(qkv[..., i * c : (i + 1) * c], (n_head, t, c // n_head))
+        np.reshape(qkv[..., i * c : (i + 1) * c], (*batch, n_head, t, c // n_head))
         for i in range(3)
     )
     return linear(lib.merge_heads(attention(q, k, v, causal=True)), p["c_proj"])
+
+
+def _mha_merge_reshape_only(x, p, n_head):
+    """Split right, but the heads merged with a plain reshape (H, T, D) -> (T, C)."""
+    *batch, t, c = x.shape
+    out = _mha_parts(x, p, n_head)  # (..., H, T, D)
+    return linear(np.reshape(out, (*batch, t, c)), p["c_proj"])
+
+
+def _mha_softmax_over_queries(x, p, n_head):
+    """Each column of the causal scores normalised (axis=-2) instead of each row."""
+    c = x.shape[-1]
+    qkv = linear(x, p["c_attn"])
+    q, k, v = (lib.split_heads(qkv[..., i * c : (i + 1) * c], n_head) for i in range(3))
+    t, d = q.shape[-2:]
+    scores = q @ np.swapaxes(k, -1, -2) / np.float32(np.sqrt(d))
+    scores = np.where(np.tril(np.ones((t, t), dtype=bool)), scores, -np.inf)
+    w = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    w = w / w.sum(axis=-2, keepdims=True)
+    return linear(lib.merge_heads(w @ v), p["c_proj"])
+
+
+def _mha_proj_transposed(x, p, n_head):
+    return (
+        lib.merge_heads(_mha_parts(x, p, n_head)) @ p["c_proj"]["weight"].T
+        + p["c_proj"]["bias"]
+    )
 
 
 def _mha_no_qkv_bias(x, p, n_head):
@@ -251,6 +277,8 @@ def check_multi_head_attention(candidate) -> None:
         ("head size 1 (H = C = 4), T = 3", 3, 4, 4),
     ]:
         cases.append(Case(label, (_normal(rng, (t, c)), _attn_params(rng, c), h)))
+    batched = "a batch of 2 sequences, (B, T, C) = (2, 4, 8), H = 2"
+    cases.append(Case(batched, (_normal(rng, (2, 4, 8)), _attn_params(rng, 8), 2)))
     mistakes = [
         Mistake(
             "q, k and v were reshaped straight to (H, T, D): a reshape keeps the "
@@ -308,6 +336,33 @@ def check_multi_head_attention(candidate) -> None:
             _mha_kqv,
             id="qkv-order",
         ),
+        Mistake(
+            "The split is right, but the heads were merged with a plain reshape "
+            "(H, T, D) -> (T, C): that mixes tokens too. Swap the H and T axes "
+            "back first, then reshape.",
+            _mha_merge_reshape_only,
+            id="merge-reshape-only",
+        ),
+        Mistake(
+            "The softmax normalised each column of the scores (axis=-2), over the "
+            "queries, so later queries change an earlier row. Normalise each row "
+            "over the keys, axis=-1.",
+            _mha_softmax_over_queries,
+            id="softmax-over-queries",
+        ),
+        Mistake(
+            "c_proj's weight is stored (in, out): merged @ W + b, not merged @ W.T.",
+            _mha_proj_transposed,
+            id="proj-transposed",
+        ),
+        Mistake(
+            "x can be a batch (B, T, C), as the colleague's version allowed: take "
+            "T and C from x.shape[-2:], slice with qkv[..., :C] and swap the axes "
+            "-3 and -2 (counted from the end), so the batch axis stays in front.",
+            raises=(ValueError, IndexError),
+            on=(batched,),
+            id="no-batch",
+        ),
     ]
     run_checks(
         "check_multi_head_attention",
@@ -342,7 +397,10 @@ def check_attention_by_hand(candidate) -> None:
             "D",
             f"head size D for C = {c}, H = {h}",
             d,
-            [(c, "d-is-c", "Each head gets D = C / H columns, not all C.")],
+            [
+                (c, "d-is-c", "Each head gets D = C / H columns, not all C."),
+                (h, "d-is-h", "D is the head size, C / H, not the number of heads."),
+            ],
         ),
         Answer(
             "qkv",
@@ -383,6 +441,12 @@ def check_attention_by_hand(candidate) -> None:
                     "Every head has its own (T, T) scores: (H, T, T).",
                 ),
                 (
+                    (h, t, d),
+                    "scores-are-outputs",
+                    "(H, T, D) is the shape of the heads' outputs, weights @ v; the "
+                    "scores compare every query with every key: (T, T) per head.",
+                ),
+                (
                     (h, d, d),
                     "d-by-d",
                     "Scores compare tokens with tokens, "
@@ -404,6 +468,12 @@ def check_attention_by_hand(candidate) -> None:
                 ),
                 (c_attn // h, "per-head", per_head),
                 (
+                    4 * c * c + 4 * c,
+                    "whole-layer",
+                    "That is the whole attention layer, c_attn and c_proj together; "
+                    "count c_attn alone.",
+                ),
+                (
                     c * c + c,
                     "one-third",
                     "c_attn holds W_Q, W_K and W_V side by side: (C, 3C), not (C, C).",
@@ -416,6 +486,12 @@ def check_attention_by_hand(candidate) -> None:
             c_proj,
             [
                 (c * c, "no-proj-bias", "c_proj has a bias of C numbers too."),
+                (
+                    c * c + 3 * c,
+                    "proj-bias-3c",
+                    "c_proj's bias has C numbers, one per output column; only c_attn "
+                    "has 3C.",
+                ),
                 (c_proj // h, "per-head", per_head),
                 (h * c * c + c, "per-head", per_head),
                 (
@@ -463,6 +539,19 @@ def _without_token(heads, c_proj, h):
     kept = np.array(heads, copy=True)
     kept[..., :, h, :] = 0
     return linear(lib.merge_heads(kept), c_proj)
+
+
+def _without_merge_reshape(heads, c_proj, h):
+    kept = np.array(heads, copy=True)
+    kept[..., h, :, :] = 0
+    *batch, n_head, t, d = kept.shape
+    return linear(np.reshape(kept, (*batch, t, n_head * d)), c_proj)
+
+
+def _without_transposed(heads, c_proj, h):
+    kept = np.array(heads, copy=True)
+    kept[..., h, :, :] = 0
+    return lib.merge_heads(kept) @ c_proj["weight"].T + c_proj["bias"]
 
 
 def check_without_head(candidate) -> None:
@@ -516,6 +605,17 @@ def check_without_head(candidate) -> None:
             id="token-not-head",
         ),
         Mistake(
+            "The heads were merged with a plain reshape (H, T, D) -> (T, C), which "
+            "mixes tokens: swap the H and T axes first (merge_heads does).",
+            _without_merge_reshape,
+            id="merge-reshape-only",
+        ),
+        Mistake(
+            "c_proj's weight is stored (in, out): merged @ W + b, not merged @ W.T.",
+            _without_transposed,
+            id="weight-transposed",
+        ),
+        Mistake(
             "You returned the full output: head h is still in it.",
             lambda heads, c_proj, h: linear(lib.merge_heads(heads), c_proj),
             id="nothing-removed",
@@ -537,8 +637,8 @@ def check_without_head(candidate) -> None:
 
 
 def _loss(params, windows, cfg, keep, *, shift=1, means=None):
-    x = windows[:, :-1]
-    y = windows[:, 1:] if shift else windows[:, :-1]
+    x = windows[:, :-1] if shift >= 0 else windows[:, 1:]
+    y = windows[:, 1:] if shift > 0 else windows[:, :-1]
     logits = interp.forward_with_heads(params, x, cfg, keep, means=means)
     return float(interp.next_token_scores(logits[None], y)[0][0])
 
@@ -546,6 +646,8 @@ def _loss(params, windows, cfg, keep, *, shift=1, means=None):
 def _rises(params, windows, cfg, *, which="layer", shift=1, mean=False,
            relative=False, raw=False, bits=False):  # fmt: skip
     windows = np.asarray(windows)
+    if which == "first-window":
+        windows, which = windows[:1], "layer"
     L, H = cfg.n_layer, cfg.n_head
     every = np.ones((L, H), dtype=bool)
     means = interp.head_means(params, windows[:, :-1], cfg) if mean else None
@@ -562,6 +664,8 @@ def _rises(params, windows, cfg, *, which="layer", shift=1, mean=False,
             keep[layer] = True
         elif which == "upto":
             keep[: layer + 1] = False
+        elif which == "next":
+            keep[(layer + 1) % L] = False
         loss = _loss(params, windows, cfg, keep, shift=shift, means=means)
         if raw:
             out.append(loss)
@@ -638,6 +742,31 @@ def check_layer_ablation(candidate) -> None:
             "the others kept.",
             lambda p, w, c: _rises(p, w, c, which="upto"),
             id="cumulative",
+        ),
+        Mistake(
+            "Entry l removed layer l + 1 (the last entry, layer 0): entry l must "
+            "be layer l, counted from 0.",
+            lambda p, w, c: _rises(p, w, c, which="next"),
+            id="off-by-one",
+        ),
+        Mistake(
+            "Only the first window was scored: average the loss over every window "
+            "of the batch, windows[:, :-1], not windows[0].",
+            lambda p, w, c: _rises(p, w, c, which="first-window"),
+            id="one-window",
+        ),
+        Mistake(
+            "The shift goes the wrong way: the model reads windows[:, :-1] and is "
+            "scored on the next token, windows[:, 1:], not the other way round.",
+            lambda p, w, c: _rises(p, w, c, shift=-1),
+            id="shift-reversed",
+        ),
+        Mistake(
+            "The losses were summed over every position; the exercise asks for the "
+            "mean loss per character (nats per character), as next_token_scores "
+            "gives it.",
+            lambda p, w, c: _rises(p, w, c) * np.asarray(w)[:, 1:].size,
+            id="summed",
         ),
     ]
     run_checks(
