@@ -26,7 +26,7 @@ def test_library_building_blocks_are_allowed(capsys):
 
     chk.check_multi_head_attention(mha)
     assert capsys.readouterr().out.splitlines() == [
-        "check_multi_head_attention: all 5 cases passed.",
+        "check_multi_head_attention: all 6 cases passed.",
     ]
 
 
@@ -37,7 +37,7 @@ def mha_loop(x, p, n_head):
     qkv = x @ p["c_attn"]["weight"] + p["c_attn"]["bias"]
     outs = []
     for h in range(n_head):
-        q, k, v = (qkv[:, i * c + h * d : i * c + (h + 1) * d] for i in range(3))
+        q, k, v = (qkv[..., i * c + h * d : i * c + (h + 1) * d] for i in range(3))
         outs.append(attention(q, k, v))
     return np.concatenate(outs, axis=-1) @ p["c_proj"]["weight"] + p["c_proj"]["bias"]
 
