@@ -183,7 +183,13 @@ def head_means(params: dict, ids, cfg: GPTConfig) -> np.ndarray:
 
     Shapes: ids (..., T) -> (L, H, D). What mean-ablation puts in a head's place.
     """
-    sums = []
+    sums: list = []
+    _run(params, ids, cfg, edit=_mean_recorder(sums))
+    return np.stack(sums)
+
+
+def _mean_recorder(sums: list):
+    """An edit that leaves the heads alone and appends their mean output (H, D)."""
 
     def record(layer, heads):
         axes = tuple(
@@ -192,8 +198,7 @@ def head_means(params: dict, ids, cfg: GPTConfig) -> np.ndarray:
         sums.append(heads.mean(axis=axes))  # (..., H, T, D) -> (H, D)
         return heads
 
-    _run(params, ids, cfg, edit=record)
-    return np.stack(sums)
+    return record
 
 
 def _check_mask(head_mask, cfg: GPTConfig) -> np.ndarray:
@@ -259,8 +264,9 @@ def ablation_losses(
             f"windows must have shape (B, T + 1) with T >= 1, got {w.shape}"
         )
     x, y = w[:, :-1], w[:, 1:]
-    streams, _ = _run(params, x, cfg)
-    means = head_means(params, x, cfg) if mode == "mean" else None
+    sums: list = []  # the heads' means, recorded in the same pass as the streams
+    streams, _ = _run(params, x, cfg, edit=_mean_recorder(sums))
+    means = np.stack(sums) if mode == "mean" else None
     base = float(next_token_scores(_unembed(params, cfg, streams[-1:]), y)[0][0])
     losses = np.zeros((cfg.n_layer, cfg.n_head))
     for layer in range(cfg.n_layer):
