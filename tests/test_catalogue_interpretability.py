@@ -152,6 +152,16 @@ def remove_by_values(params, layer, head, cfg):
     return out
 
 
+def remove_as_float64(params, layer, head, cfg):
+    """Right rows, but the edited weight comes back float64."""
+    out = copy.deepcopy(params)
+    D = cfg.head_size
+    w = out["h"][layer]["attn"]["c_proj"]["weight"].astype(np.float64)
+    w[head * D : (head + 1) * D] = 0
+    out["h"][layer]["attn"]["c_proj"]["weight"] = w
+    return out
+
+
 def remove_in_place(params, layer, head, cfg):
     D = cfg.head_size
     params["h"][layer]["attn"]["c_proj"]["weight"][head * D : (head + 1) * D] = 0
@@ -318,6 +328,20 @@ CATALOGUE = {
         Wrong("whole layer", edited("whole-layer"), "whole-layer", "every head"),
         Wrong("next head", edited("next-head"), "wrong-rows", "Off by one"),
         Wrong("in place", remove_in_place, "mutates-input", "instead of editing"),
+        Wrong(
+            "query weights only",
+            edited("queries-weight-only"),
+            "zero-query-weights",
+            "query bias",
+        ),
+        Wrong("always head 0", edited("head-zero"), "head-ignored", "always removed"),
+        Wrong(
+            "layer and head swapped",
+            edited("swapped"),
+            "layer-head-swapped",
+            "other way",
+        ),
+        Wrong("float64 weight", remove_as_float64, "float64", "float64"),
     ],
     check_lens_loss_where: [
         Wrong(

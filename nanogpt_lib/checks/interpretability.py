@@ -569,8 +569,16 @@ def _edit(params, layer, head, cfg, how):
     elif how == "keys":
         attn["c_attn"]["weight"][:, C + head * D : C + (head + 1) * D] = 0.0
         attn["c_attn"]["bias"][C + head * D : C + (head + 1) * D] = 0.0
+    elif how == "queries-weight-only":
+        attn["c_attn"]["weight"][:, rows] = 0.0
     elif how == "whole-layer":
         attn["c_proj"]["weight"][:] = 0.0
+    elif how == "head-zero":  # the head argument ignored: always head 0
+        attn["c_proj"]["weight"][:D, :] = 0.0
+    elif how == "swapped":  # layer and head the other way round
+        if head < cfg.n_layer and layer < cfg.n_head:
+            w = out["h"][head]["attn"]["c_proj"]["weight"]
+            w[layer * D : (layer + 1) * D, :] = 0.0
     elif how == "next-head":
         attn["c_proj"]["weight"][(head + 1) * D : (head + 2) * D, :] = 0.0
     return out
@@ -627,6 +635,26 @@ def check_remove_head(candidate) -> None:
             id="zero-queries",
         ),
         Mistake(
+            "Zeroing the head's query weights does not silence it: the query bias "
+            "is left, and even with all scores 0 softmax would give a uniform "
+            "average that the head still writes. Remove what it writes instead: "
+            "its D rows of c_proj.",
+            through_logits(lambda *a: _edit(*a, "queries-weight-only")),
+            id="zero-query-weights",
+        ),
+        Mistake(
+            "You always removed head 0: use the `head` argument, rows "
+            "head*D:(head+1)*D of c_proj's weight in block `layer`.",
+            through_logits(lambda *a: _edit(*a, "head-zero")),
+            id="head-ignored",
+        ),
+        Mistake(
+            "Layer and head are the other way round: params['h'][layer] is the "
+            "block, and the head picks rows head*D:(head+1)*D inside it.",
+            through_logits(lambda *a: _edit(*a, "swapped")),
+            id="layer-head-swapped",
+        ),
+        Mistake(
             "Zeroing the value weights leaves the value *bias*: every position's "
             "value becomes that bias, and the head still writes it. Zero the head's "
             "rows of c_proj instead (or the value bias too).",
@@ -653,6 +681,7 @@ def check_remove_head(candidate) -> None:
         mistakes,
         rtol=1e-4,
         atol=1e-4,
+        keep_float32=True,  # weights turned float64 make the whole model float64
     )
 
 
