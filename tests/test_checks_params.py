@@ -73,6 +73,15 @@ def test_a_prediction_is_reported_never_failed(capsys):
     ]
 
 
+def test_a_percentage_typed_as_a_prediction_gets_a_reminder(capsys):
+    """1 meant as 1%: the share is a fraction, so the check says how to write it."""
+    check_embedding_share(share, prediction=1)
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == (
+        "A share is a fraction between 0 and 1: if you meant 1%, write 0.01."
+    )
+
+
 def test_a_stubbed_prediction_or_function_says_so(capsys):
     def stub(*args):
         raise NotImplementedError

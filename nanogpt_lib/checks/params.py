@@ -181,6 +181,14 @@ def check_gpt2_small_by_hand(candidate) -> None:
     )
 
 
+def _guess_or_none(prediction):
+    """The reader's guess as a float, or None (no guess yet, or not a number)."""
+    try:
+        return float(prediction() if callable(prediction) else prediction)
+    except (NotImplementedError, TypeError, ValueError):
+        return None
+
+
 def report_prediction(prediction, actual: float, what: str, fmt) -> None:
     """Print how far a reader's prediction was from the computed value.
 
@@ -302,6 +310,12 @@ def check_embedding_share(candidate, prediction=None) -> None:
     except NotImplementedError:
         return
     report_prediction(prediction, actual, "GPT-3's share in wte", lambda x: f"{x:.3%}")
+    guess = _guess_or_none(prediction)
+    if guess is not None and guess >= 1:  # "1" meant as 1%: a share is a fraction
+        print(
+            f"A share is a fraction between 0 and 1: if you meant {guess:g}%, "
+            f"write {guess / 100:g}."
+        )
 
 
 def _kv_ref(L, C, H, H_kv, T, bits):
