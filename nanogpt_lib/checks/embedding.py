@@ -13,7 +13,15 @@ import numpy as np
 
 from .. import embedding as lib
 from .. import word_vectors
-from ._core import _REGISTRY, BadReturn, Case, CheckFailure, Mistake, run_checks
+from ._core import (
+    _REGISTRY,
+    BadReturn,
+    Case,
+    CheckFailure,
+    Mistake,
+    require_callable,
+    run_checks,
+)
 
 __all__ = [
     "check_cosine_by_hand",
@@ -518,6 +526,7 @@ def check_analogy_ranks(candidate, wv=None) -> None:
     name = "check_analogy_ranks"
     _REGISTRY[name] = list(_ANALOGY_MISTAKES)
     hints = dict(_ANALOGY_MISTAKES)
+    require_callable(name, candidate)
     if _not_implemented(name, candidate):
         return
     if wv is None:

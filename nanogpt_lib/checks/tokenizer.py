@@ -15,7 +15,7 @@ from typing import Any
 import regex
 
 from .. import tokenizer as lib
-from ._core import _REGISTRY, BadReturn, Case, Mistake, run_checks
+from ._core import _REGISTRY, BadReturn, Case, Mistake, require_callable, run_checks
 
 __all__ = [
     "check_first_two_merges",
@@ -329,6 +329,7 @@ def check_token_counts(candidate, prediction=None, tokenizers=None) -> None:
         ),
     ]
     _REGISTRY[name] = [(m.id, m.hint) for m in mistakes]
+    require_callable(name, candidate)
     if tokenizers is None:
         if _not_implemented(name, lambda: candidate(COUNT_LINE)):
             return
