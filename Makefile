@@ -48,10 +48,16 @@ book: $(BIN)/.installed
 # Parts 2 and 3 run the unit tests and nbval in .venv-3.12/.venv-3.13 (no torch:
 # the oracle tests skip); without that Python they say "skipped" and still run
 # nbval with their kernel under the main Python, so both kernels are always tested.
-OTHER_PYTHONS ?= 3.12:Sandybridge 3.13:Haswell
+# Each part may add its pytest-xdist worker count (default TEST_WORKERS).
+OTHER_PYTHONS ?= 3.12:Sandybridge 3.13:Haswell:1
 # Part 1 runs in this many pytest-xdist workers, a whole file (so a whole notebook's
-# cells, in order, in one kernel) to a worker; 1 runs it in one process.
+# cells, in order, in one kernel) to a worker; 1 runs it in one process. With more
+# than one worker, each gets one BLAS thread (two workers with two threads each would
+# fight over two cores); the printed numbers do not depend on the thread count, and
+# part 3 runs in one process with OpenBLAS's own thread count to show it.
 TEST_WORKERS ?= 2
+XDIST = $(if $(filter-out 1,$(1)),-n $(1) --dist loadfile)
+ONE_BLAS_THREAD = $(if $(filter-out 1,$(1)),OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1)
 
 # The browser, accessibility and PDF tests read the book `make book` has just built
 # with warnings as errors (BOOK_HTML), rather than building it once more per worker.
@@ -59,17 +65,19 @@ test: book $(BIN)/.oracles $(BIN)/.classroom $(BIN)/.browser
 	@start=$$(date +%s); status=0; \
 	$(BIN)/ruff check nanogpt_lib tests benchmarks scripts book/_ext || status=1; \
 	$(BIN)/python -m nanogpt_lib.classroom check notebooks/ || status=1; \
-	BOOK_HTML=$(CURDIR)/_build/html $(BIN)/python -m pytest tests notebooks \
+	BOOK_HTML=$(CURDIR)/_build/html $(call ONE_BLAS_THREAD,$(TEST_WORKERS)) \
+		$(BIN)/python -m pytest tests notebooks \
 		--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-		$(if $(filter-out 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile) \
-		--durations=15 $(PYTEST_ARGS) || status=1; \
+		$(call XDIST,$(TEST_WORKERS)) --durations=15 $(PYTEST_ARGS) || status=1; \
 	echo "== part took $$(( $$(date +%s) - start )) s (main Python $$($(BIN)/python \
 		-c 'import platform; print(platform.python_version())'), kernel \
 		$${OPENBLAS_CORETYPE:-machine default})"; \
 	exit $$status
-	@status=0; for pair in $(OTHER_PYTHONS); do \
-		VENV=$(VENV) TEST_WORKERS=$(TEST_WORKERS) .ci/other_python.sh $${pair%%:*} $${pair#*:} $(PYTEST_ARGS) \
-			|| status=1; \
+	@status=0; for part in $(OTHER_PYTHONS); do \
+		version=$${part%%:*}; rest=$${part#*:}; kernel=$${rest%%:*}; \
+		workers=$(TEST_WORKERS); case $$rest in *:*) workers=$${rest#*:};; esac; \
+		VENV=$(VENV) TEST_WORKERS=$$workers .ci/other_python.sh $$version $$kernel \
+			$(PYTEST_ARGS) || status=1; \
 	done; exit $$status
 
 pdf: book

@@ -27,9 +27,11 @@ if [ -z "$python" ] && command -v "python$version" >/dev/null 2>&1; then
 fi
 start=$(date +%s)
 nbval=(--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg)
-# pytest-xdist workers (TEST_WORKERS, default 2), a whole file to a worker.
+# pytest-xdist workers (TEST_WORKERS, default 2), a whole file to a worker, each with
+# one BLAS thread; TEST_WORKERS=1 runs one process with OpenBLAS's own thread count.
 if [ "${TEST_WORKERS:-2}" != 1 ]; then
   nbval+=(-n "${TEST_WORKERS:-2}" --dist loadfile)
+  export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 fi
 if [ -z "$python" ] || [ ! -x "$python" ]; then
   echo "== skipped: no Python $version here"
