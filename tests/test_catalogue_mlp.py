@@ -47,9 +47,23 @@ def ln_with(
         out = xc / (np.sqrt(var) + eps) if eps_outside else xc / np.sqrt(var + eps)
         if not affine:
             return out
-        return out * bias + weight if swap else out * weight + bias
+        if swap:
+            return out * bias + weight
+        return out * weight if bias is None else out * weight + bias
 
     return fn
+
+
+def ln_chapter(x, weight, bias, eps=1e-5):  # the chapter's my_layer_norm, pasted
+    mu = x.mean(axis=-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
+    return weight * (x - mu) / np.sqrt(var + eps) + bias
+
+
+def ln_none_as_plain(x, weight, bias=None, eps=1e-5):  # bias None: weight dropped too
+    mu = x.mean(axis=-1, keepdims=True)
+    out = (x - mu) / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
+    return out if bias is None else out * weight + bias
 
 
 def ln_float64(x, weight, bias):
@@ -66,7 +80,8 @@ def ln_in_place(x, weight, bias):
 def ln_std(x, weight, bias):  # equivalent: through np.std and E[x^2] - E[x]^2
     mu = np.mean(x, axis=-1, keepdims=True)
     var = np.mean(x * x, axis=-1, keepdims=True) - mu * mu
-    return weight * (x - mu) / np.sqrt(var + np.float32(1e-5)) + bias
+    out = weight * (x - mu) / np.sqrt(var + np.float32(1e-5))
+    return out if bias is None else out + bias
 
 
 # ------------------------------------------------------------------ gelu
@@ -167,7 +182,15 @@ def slope_sigmoid_form(x):  # equivalent: GELU = x sigmoid(2u), differentiated
 
 
 def ln(x, q):
-    return layer_norm(x, q["weight"], q["bias"])
+    return layer_norm(x, q["weight"], q.get("bias"))
+
+
+def block_chapter(x, p, n_head):  # the chapter's my_block, pasted
+    ln1, ln2 = p["ln_1"], p["ln_2"]
+    x = x + multi_head_attention(
+        layer_norm(x, ln1["weight"], ln1["bias"]), p["attn"], n_head
+    )
+    return x + mlp(layer_norm(x, ln2["weight"], ln2["bias"]), p["mlp"])
 
 
 def block_with(kind="right"):
@@ -225,9 +248,8 @@ def block_with(kind="right"):
 def block_hand_ln(x, p, n_head):  # equivalent: LayerNorm written out
     def norm(h, q):
         mu = h.mean(-1, keepdims=True)
-        return (h - mu) / np.sqrt(h.var(-1, keepdims=True) + 1e-5) * q["weight"] + q[
-            "bias"
-        ]
+        out = (h - mu) / np.sqrt(h.var(-1, keepdims=True) + 1e-5) * q["weight"]
+        return out + q.get("bias", 0.0)
 
     h = x + multi_head_attention(norm(x, p["ln_1"]), p["attn"], n_head)
     return h + mlp(norm(h, p["ln_2"]), p["mlp"])
@@ -258,6 +280,13 @@ CATALOGUE = {
         Wrong("float64", ln_float64, "float64", "float64"),
         Wrong("in place", ln_in_place, "mutates-input", "new list or array"),
         Wrong("eps 1e-3", ln_with(eps=1e-3), None),
+        Wrong(
+            "the chapter's my_layer_norm pasted",
+            ln_chapter,
+            "chapter-copy-no-bias",
+            "bias may be None",
+        ),
+        Wrong("bias None: weight dropped too", ln_none_as_plain, "no-affine"),
     ],
     check_stream_norms: [
         Wrong("no embedding entry", norms_with(drop_first=True), "no-embedding", "x0"),
@@ -353,6 +382,12 @@ CATALOGUE = {
         ),
         Wrong("attention only", block_with("attn-only"), "no-mlp", "MLP half"),
         Wrong("exact GELU", block_with("exact-gelu"), "exact-gelu", "tanh form"),
+        Wrong(
+            "the chapter's my_block pasted",
+            block_chapter,
+            "chapter-copy-bias-key",
+            "p.get",
+        ),
     ],
 }
 

@@ -26,6 +26,8 @@ __all__ = [
 ]
 
 EPS = 1e-5
+NO_BIAS_LN = "no bias (bias=None), batch of 2, T = 3, C = 8"
+NO_BIAS_BLOCK = "no biases (cfg.bias False), T = 4, C = 8, H = 2"
 
 
 def _normal(rng: np.random.Generator, shape, scale: float = 1.0) -> np.ndarray:
@@ -35,6 +37,12 @@ def _normal(rng: np.random.Generator, shape, scale: float = 1.0) -> np.ndarray:
 
 
 # ------------------------------------------------------------------- layer norm
+
+
+def _affine(out, weight, bias):
+    """Scale and shift; bias None (a model built with cfg.bias False) skips the shift."""
+    out = out * weight
+    return out if bias is None else out + bias
 
 
 def _ln_with(
@@ -48,12 +56,12 @@ def _ln_with(
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
             out = centred / np.sqrt(var + eps)
-    return out * weight + bias if affine else out
+    return _affine(out, weight, bias) if affine else out
 
 
 def _ln_no_centre(x, weight, bias):
     x = np.asarray(x, dtype=np.float64)
-    return x / np.sqrt(x.var(axis=-1, keepdims=True) + EPS) * weight + bias
+    return _affine(x / np.sqrt(x.var(axis=-1, keepdims=True) + EPS), weight, bias)
 
 
 def _ln_var_axis0(x, weight, bias):
@@ -61,17 +69,18 @@ def _ln_var_axis0(x, weight, bias):
     feature (over the tokens)."""
     x = np.asarray(x, dtype=np.float64)
     centred = x - x.mean(axis=-1, keepdims=True)
-    return centred / np.sqrt(x.var(axis=0, keepdims=True) + EPS) * weight + bias
+    return _affine(centred / np.sqrt(x.var(axis=0, keepdims=True) + EPS), weight, bias)
 
 
 def _ln_axis0(x, weight, bias):
     x = np.asarray(x, dtype=np.float64)
     centred = x - x.mean(axis=0, keepdims=True)
-    return centred / np.sqrt(x.var(axis=0, keepdims=True) + EPS) * weight + bias
+    return _affine(centred / np.sqrt(x.var(axis=0, keepdims=True) + EPS), weight, bias)
 
 
 def check_layer_norm(candidate) -> None:
-    """Check `candidate(x, weight, bias)`: LayerNorm over the last axis, eps 1e-5."""
+    """Check `candidate(x, weight, bias)`: LayerNorm over the last axis, eps 1e-5;
+    bias may be None (no shift)."""
     rng = np.random.default_rng(0)
     cases = []
     for label, shape, scale, mean in [
@@ -86,7 +95,21 @@ def check_layer_norm(candidate) -> None:
         weight = np.float32(1.0) + _normal(rng, (c,), 0.5)
         bias = _normal(rng, (c,), 0.5)
         cases.append(Case(label, (x, weight, bias)))
+    # Last, so that every other mistake is named first: a LayerNorm with no bias,
+    # as in a model built with cfg.bias False (nanoGPT's LayerNorm(bias=False)).
+    x = _normal(rng, (2, 3, 8), 2.0) + np.float32(1.0)
+    weight = np.float32(1.0) + _normal(rng, (8,), 0.5)
+    cases.append(Case(NO_BIAS_LN, (x, weight, None)))
     mistakes = [
+        Mistake(
+            "bias may be None (a model built with cfg.bias False has LayerNorms "
+            "without one): then skip the shift. The chapter's my_layer_norm, "
+            "pasted, adds bias unconditionally and fails here - fix "
+            "shaky_layer_norm instead, which already handles it.",
+            raises=TypeError,
+            on=(NO_BIAS_LN,),
+            id="chapter-copy-no-bias",
+        ),
         Mistake(
             "The mean is taken over each vector's C features but the variance "
             "over axis 0, across the tokens: both must use axis=-1. On one vector "
@@ -212,8 +235,15 @@ def _block_params(rng: np.random.Generator, c: int) -> dict:
     }
 
 
+def _strip_biases(p):
+    """The same block's weights with every "bias" removed (cfg.bias False)."""
+    if isinstance(p, dict):
+        return {k: _strip_biases(v) for k, v in p.items() if k != "bias"}
+    return p
+
+
 def _ln(x, p):
-    return layer_norm(x, p["weight"], p["bias"])
+    return layer_norm(x, p["weight"], p.get("bias"))
 
 
 def _block_reference(x, p, n_head):
@@ -324,8 +354,8 @@ def _exact_gelu_block(x, p, n_head):
 
     x = x + _attn(_ln(x, p["ln_1"]), p, n_head)
     fc, proj = p["mlp"]["c_fc"], p["mlp"]["c_proj"]
-    hidden = gelu_exact(_ln(x, p["ln_2"]) @ fc["weight"] + fc["bias"])
-    return x + hidden @ proj["weight"] + proj["bias"]
+    hidden = gelu_exact(_ln(x, p["ln_2"]) @ fc["weight"] + fc.get("bias", 0.0))
+    return x + hidden @ proj["weight"] + proj.get("bias", 0.0)
 
 
 def _ln_swapped(x, p, n_head):
@@ -338,7 +368,8 @@ def _attn_only(x, p, n_head):
 
 
 def check_block(candidate) -> None:
-    """Check `candidate(x, p, n_head)`: one pre-LN GPT-2 block, (T, C) -> (T, C)."""
+    """Check `candidate(x, p, n_head)`: one pre-LN GPT-2 block, (T, C) -> (T, C);
+    p may have no "bias" entries (cfg.bias False)."""
     rng = np.random.default_rng(3)
     cases = []
     for label, t, c, h in [
@@ -349,7 +380,20 @@ def check_block(candidate) -> None:
     ]:
         x = _normal(rng, (t, c), 2.0) + np.float32(0.5)
         cases.append(Case(label, (x, _block_params(rng, c), h)))
+    # Last, so that every other mistake is named first: a block of a model built
+    # with cfg.bias False, whose LayerNorms and linear layers have no "bias".
+    x = _normal(rng, (4, 8), 2.0) + np.float32(0.5)
+    cases.append(Case(NO_BIAS_BLOCK, (x, _strip_biases(_block_params(rng, 8)), 2)))
     mistakes = BLOCK_MISTAKES + [
+        Mistake(
+            "A model built with cfg.bias False has no \"bias\" in its LayerNorms "
+            "(or linear layers): read it with p.get(\"bias\"), as gpt.block does. "
+            "The chapter's my_block, pasted, reads ln[\"bias\"] and fails here - "
+            "fix tidy_block instead, which already handles it.",
+            raises=KeyError,
+            on=(NO_BIAS_BLOCK,),
+            id="chapter-copy-bias-key",
+        ),
         Mistake(
             "ln_1 and ln_2 are swapped: attention reads ln_1(x), the MLP ln_2(x).",
             _ln_swapped,
