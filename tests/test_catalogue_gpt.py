@@ -12,15 +12,19 @@ from _catalogue import (
 )
 
 from nanogpt_lib import gpt
-from nanogpt_lib.checks.gpt import _next_char_reference as char_prob_reference
 from nanogpt_lib.checks.gpt import (
     _sorter,
-    check_best_temperature,
     check_forward_sizes,
     check_generate_batch,
     check_gpt_block,
     check_gpt_forward,
     check_greedy_generate,
+)
+from nanogpt_lib.checks.language_model import (
+    _next_char_reference as char_prob_reference,
+)
+from nanogpt_lib.checks.language_model import (
+    check_best_temperature,
     check_heldout_loss,
     check_next_char_probability,
 )

@@ -9,6 +9,7 @@ import pytest
 
 from nanogpt_lib import gpt
 from nanogpt_lib.checks import gpt as checks
+from nanogpt_lib.checks import language_model as lm_checks
 from nanogpt_lib.checks import mlp as mlp_checks
 from nanogpt_lib.layernorm import layer_norm
 from nanogpt_lib.mlp import mlp
@@ -210,12 +211,12 @@ def good_char_prob(params, cfg, tok, text, char):
 
 
 def test_char_prob_reports_the_prediction_and_never_fails_on_it(capsys):
-    checks.check_next_char_probability(good_char_prob, lambda: 0.9)
+    lm_checks.check_next_char_probability(good_char_prob, lambda: 0.9)
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "check_next_char_probability: all 4 cases passed."
     measured = good_char_prob(
-        *checks._shakespeare()[1::-1], checks._shakespeare()[2],
-        checks.witches_text(), "u",
+        *lm_checks._shakespeare()[1::-1], lm_checks._shakespeare()[2],
+        lm_checks.witches_text(), "u",
     )  # fmt: skip
     # the teaching guide's numbers: 'u' about 0.14, while the model bets on 'e'
     assert 0.1 < measured < 0.2
@@ -224,7 +225,7 @@ def test_char_prob_reports_the_prediction_and_never_fails_on_it(capsys):
     # then the model's own top five: it bets on 'e'
     assert out[2].startswith("The model's five best guesses: 'e' 0.49, ")
     assert f"'u' {measured:.2f}" in out[2]
-    checks.check_next_char_probability(good_char_prob, measured)
+    lm_checks.check_next_char_probability(good_char_prob, measured)
     assert "spot on" in capsys.readouterr().out
 
 
@@ -232,13 +233,13 @@ def test_char_prob_asks_for_a_prediction_when_it_is_a_stub(capsys):
     def stub():
         raise NotImplementedError
 
-    checks.check_next_char_probability(good_char_prob, stub)
+    lm_checks.check_next_char_probability(good_char_prob, stub)
     assert "Write your prediction in my_prediction() first" in capsys.readouterr().out
 
 
 def test_witches_text_ends_where_the_chant_asks_for_u():
-    text = checks.witches_text()
-    lm_cfg, lm_params, chars = checks._shakespeare()
+    text = lm_checks.witches_text()
+    lm_cfg, lm_params, chars = lm_checks._shakespeare()
     last = np.array(chars.encode(text)[-lm_cfg.block_size :])
     probs = softmax(gpt.forward(lm_params, last, lm_cfg)[-1])
     assert chars.decode([int(np.argmax(probs))]) == "e"
@@ -250,8 +251,8 @@ def test_witches_text_ends_where_the_chant_asks_for_u():
 
 
 def test_heldout_loss_and_best_temperature_accept_the_reference(capsys):
-    checks.check_heldout_loss(checks._heldout_loss_reference)
-    checks.check_best_temperature(checks._best_temperature_reference)
+    lm_checks.check_heldout_loss(lm_checks._heldout_loss_reference)
+    lm_checks.check_best_temperature(lm_checks._best_temperature_reference)
     out = capsys.readouterr().out
     assert "check_heldout_loss: all 4 cases passed." in out
     assert "check_best_temperature: all 4 cases passed." in out
@@ -259,19 +260,19 @@ def test_heldout_loss_and_best_temperature_accept_the_reference(capsys):
 
 def test_the_shakespeare_model_fits_unseen_text_best_above_t_1():
     # the measurement of exercise ex-07-calibration: overconfident on unseen plays
-    logits, ids = checks._macbeth_logits(8)
-    best = checks._best_temperature_reference(logits, ids)
-    at_one = checks._heldout_loss_reference(logits, ids, 1.0)
+    logits, ids = lm_checks._macbeth_logits(8)
+    best = lm_checks._best_temperature_reference(logits, ids)
+    at_one = lm_checks._heldout_loss_reference(logits, ids, 1.0)
     assert 1.0 < best < 1.5
-    assert checks._heldout_loss_reference(logits, ids, best) < at_one - 0.01
+    assert lm_checks._heldout_loss_reference(logits, ids, best) < at_one - 0.01
 
 
 def test_synthetic_cases_recover_their_temperature():
     # and two of them have their best off a 0.1 grid, one of them above 1.5
     bests = {}
     for seed, t in [(1, 0.7), (3, 1.85), (6, 0.85)]:
-        bests[t] = checks._best_temperature_reference(
-            *checks._synthetic_calibration(seed, t)
+        bests[t] = lm_checks._best_temperature_reference(
+            *lm_checks._synthetic_calibration(seed, t)
         )
         assert abs(bests[t] - t) <= 0.15
     assert bests == {0.7: 0.7, 1.85: 1.75, 0.85: 0.85}
