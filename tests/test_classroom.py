@@ -404,7 +404,8 @@ def test_graded_fails_an_unanswered_exercise_and_passes_a_right_one(capsys):
     with pytest.raises(AssertionError, match="not answered yet"):
         graded(check_entropy, stub)
     graded(check_entropy, entropy)
-    assert "check_entropy: all 4 cases passed." in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert re.match(r"check_entropy: all \d+ cases passed\.\n$", out)
     with pytest.raises(AssertionError, match="expected"):
         graded(check_entropy, lambda p: -entropy(p))
 

@@ -105,9 +105,7 @@ def test_outline_lists_every_chapter_with_the_htmls_number(pdf):
     top = [item.title for item in pdf.outline if not isinstance(item, list)]
     for doc, h1, _ in _html_pages():
         assert h1, f"{doc}: no title in the HTML"
-        assert h1 in top, (
-            f"{doc}: '{h1}' is not a top-level outline entry: {top}"
-        )
+        assert h1 in top, f"{doc}: '{h1}' is not a top-level outline entry: {top}"
     numbered = [h1 for _, h1, _ in _html_pages() if re.match(r"\d+\. ", h1)]
     assert len(numbered) >= 8
     assert [h.split(".")[0] for h in numbered] == [

@@ -14,8 +14,8 @@ from ..layernorm import layer_norm
 from ..mlp import gelu, mlp
 from ..multihead import multi_head_attention
 from ..train import gelu_backward, gelu_forward
+from ._by_hand import Answer, compare_answers
 from ._core import Case, Mistake, run_checks
-from .multihead import Answer, compare_answers
 
 __all__ = [
     "check_layer_norm",
@@ -40,7 +40,7 @@ def _normal(rng: np.random.Generator, shape, scale: float = 1.0) -> np.ndarray:
 
 
 def _affine(out, weight, bias):
-    """Scale and shift; bias None (a model built with cfg.bias False) skips the shift."""
+    """Scale and shift; bias None (a model with cfg.bias False) skips the shift."""
     out = out * weight
     return out if bias is None else out + bias
 
@@ -386,9 +386,9 @@ def check_block(candidate) -> None:
     cases.append(Case(NO_BIAS_BLOCK, (x, _strip_biases(_block_params(rng, 8)), 2)))
     mistakes = BLOCK_MISTAKES + [
         Mistake(
-            "A model built with cfg.bias False has no \"bias\" in its LayerNorms "
-            "(or linear layers): read it with p.get(\"bias\"), as gpt.block does. "
-            "The chapter's my_block, pasted, reads ln[\"bias\"] and fails here - "
+            'A model built with cfg.bias False has no "bias" in its LayerNorms '
+            '(or linear layers): read it with p.get("bias"), as gpt.block does. '
+            'The chapter\'s my_block, pasted, reads ln["bias"] and fails here - '
             "fix tidy_block instead, which already handles it.",
             raises=KeyError,
             on=(NO_BIAS_BLOCK,),
