@@ -108,6 +108,21 @@ CATALOGUE = {
         Wrong("flat argmax", lambda lg: int(np.argmax(lg)), "flat-argmax", "whole"),
         Wrong("argmin", lambda lg: int(np.argmin(lg[-1])), "argmin", "largest"),
         Wrong(
+            "summed over positions",
+            lambda lg: int(np.argmax(np.asarray(lg).sum(axis=0))),
+            "summed-over-positions",
+            "summed",
+        ),
+        Wrong(
+            "sampled, not greedy",
+            lambda lg: int(
+                np.random.default_rng(0).choice(
+                    np.shape(lg)[-1], p=softmax(np.asarray(lg, dtype=float)[-1])
+                )
+            ),
+            None,
+        ),
+        Wrong(
             "row -2",
             lambda lg: int(np.argmax(lg[-2 if len(lg) > 1 else -1])),
             "second-to-last",

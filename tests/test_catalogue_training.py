@@ -116,11 +116,13 @@ def adamw_in_place(w, g, m, v, step, lr, betas, eps, weight_decay, decay):
 
 def adamw_list(w, g, m, v, step, lr, betas, eps, weight_decay, decay):
     """Equivalent: the decay folded into one expression, a list returned."""
+    import math
+
     b1, b2 = betas
     m = b1 * m + (1 - b1) * g
     v = b2 * v + (1 - b2) * g**2
     step_size = lr / (1 - b1**step)
-    denom = np.sqrt(v) / np.sqrt(1 - b2**step) + eps
+    denom = np.sqrt(v) / math.sqrt(1 - b2**step) + eps  # a Python float keeps float32
     shrink = 1 - lr * weight_decay * bool(decay)
     return [w * shrink - step_size * m / denom, m, v]
 
@@ -258,6 +260,14 @@ CATALOGUE = {
             "updated m and v",
         ),
         Wrong("in place", adamw_in_place, "mutates-input", "new list or array"),
+        Wrong(
+            "float64 leak",
+            lambda *a: adamw_with()(
+                *(np.asarray(x, np.float64) for x in a[:4]), *a[4:]
+            ),
+            "float64",
+            "float64",
+        ),
         Wrong("lr twice", lambda *a: adamw_with()(*a[:5], a[5] ** 0.5, *a[6:]), None),
     ],
     check_text_loss: [

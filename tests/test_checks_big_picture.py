@@ -14,7 +14,7 @@ from nanogpt_lib.softmax import softmax
 
 def test_next_token_accepts_the_reference(capsys):
     checks.check_next_token(lambda lg: int(np.argmax(lg[-1])))
-    assert capsys.readouterr().out == "check_next_token: all 5 cases passed.\n"
+    assert capsys.readouterr().out == "check_next_token: all 6 cases passed.\n"
 
 
 @pytest.mark.parametrize(

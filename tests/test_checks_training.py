@@ -89,7 +89,7 @@ def test_adamw_worked_example():
 
 def test_adamw_accepts_the_reference(capsys):
     checks.check_adamw_step(good_adamw)
-    assert "check_adamw_step: all 5 cases passed." in capsys.readouterr().out
+    assert "check_adamw_step: all 6 cases passed." in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

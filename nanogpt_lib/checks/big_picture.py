@@ -32,6 +32,19 @@ def check_next_token(candidate) -> None:
     cases = [
         # each usual mistake picks a different id here
         Case("T = 4, V = 5, the maximum is not in the last row", (designed,)),
+        # a near tie: a pick drawn at random from softmax is unlikely to match
+        Case(
+            "T = 3, V = 8, the last row's logits almost equal",
+            (
+                np.array(
+                    [
+                        [0.2, 0.15, 0, 0, 0, 0, 0, 0],
+                        [0, 0.1, 0, 0, 0, 0, 0, 0],
+                        [0.3, 0.31, 0.29, 0.28, 0.3, 0.32, 0.27, 0.33],
+                    ]
+                ),
+            ),
+        ),
         Case("sorter-like, T = 6, V = 3", (rng.standard_normal((6, 3)) * 2,)),
         Case("T = 4, V = 10", (rng.standard_normal((4, 10)),)),
         Case("one position (T = 1)", (np.array([[0.1, 2.0, -1.0, 0.5]]),)),
@@ -67,6 +80,12 @@ def check_next_token(candidate) -> None:
         ),
     ]
     mistakes += [
+        Mistake(
+            "You summed the logits over the positions (axis 0) before the argmax; "
+            "only the last position predicts the next token: logits[-1].",
+            lambda lg: int(np.argmax(lg.sum(axis=0))),
+            id="summed-over-positions",
+        ),
         Mistake(
             "Off by one: the last row is logits[-1] (or logits[T - 1]), not "
             "logits[-2].",

@@ -265,6 +265,18 @@ def check_adamw_step(candidate) -> None:
             (w1, 1e-6 * g1, 1e-7 * g1, 1e-13 * g1 * g1, 2, 0.1, (0.9, 0.95))
             + (1e-8, 0.1, True),
         ),
+        Case(
+            "float32 arrays, as in training; step 4, decayed",
+            (
+                *(a.astype(np.float32) for a in arrays((3, 4))),
+                4,
+                1e-2,
+                (0.9, 0.95),
+                1e-8,
+                0.1,
+                True,
+            ),
+        ),
     ]
     mistakes = [
         Mistake(
@@ -326,9 +338,10 @@ def check_adamw_step(candidate) -> None:
         _adamw_reference,
         cases,
         mistakes,
-        rtol=1e-6,
-        atol=1e-9,
+        rtol=1e-5,
+        atol=1e-8,
         forbid=[lib.adamw_step],
+        keep_float32=True,
     )
 
 
