@@ -244,3 +244,17 @@ def test_printed_output_fits_88_columns(stem):
     if long and stem in WIDE_OUTPUT:
         pytest.xfail(f"{stem}: {len(long)} printed lines over 88 columns (to wrap)")
     assert not long, f"{stem}: printed lines over 88 columns: {long[:3]}"
+
+
+@pytest.mark.parametrize("stem", NOTEBOOK_STEMS)
+def test_code_cells_fit_88_columns(stem):
+    """Code a reader scrolls sideways on a phone is code they do not read."""
+    notebook = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text("utf-8"))
+    long = [
+        line
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "code"
+        for line in "".join(cell["source"]).splitlines()
+        if len(line) > 88
+    ]
+    assert not long, f"{stem}: code lines over 88 columns: {long[:3]}"
