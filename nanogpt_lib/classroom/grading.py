@@ -78,16 +78,14 @@ def graded_source(check_source: str) -> str:
             and isinstance(call.func, ast.Name)
             and call.func.id.startswith("check_")
             and call.args
-            and stmt.lineno == stmt.end_lineno
         ):
             continue
-        line = lines[stmt.lineno - 1]
-        inner = line[call.func.end_col_offset + 1 : call.end_col_offset - 1]
-        lines[stmt.lineno - 1] = (
-            line[: call.col_offset]
-            + f"graded({call.func.id}, {inner})"
-            + line[call.end_col_offset :]
-        )
+        first, last = call.lineno - 1, call.end_lineno - 1  # a call may span lines
+        span = "\n".join(lines[first : last + 1])
+        end = len(span) - (len(lines[last]) - call.end_col_offset)
+        inner = span[call.func.end_col_offset + 1 : end - 1]
+        new = span[: call.col_offset] + f"graded({call.func.id}, {inner})" + span[end:]
+        lines[first : last + 1] = new.split("\n")
     return "from nanogpt_lib.classroom import graded\n" + "\n".join(lines)
 
 
