@@ -252,6 +252,10 @@ def test_chapter_05_head_figure_is_the_shakespeare_models_patterns():
     line = "MACBETH:\nSo foul and fair a day"
     t = len(line)
     assert data["categories"] == [c if c != "\n" else "\\n" for c in line]
+    from nanogpt_lib.checkpoint import flatten_params, unflatten_params
+
+    flat64 = {k: v.astype(np.float64) for k, v in flatten_params(params).items()}
+    params = unflatten_params(flat64, cfg)  # as the chapter: float64 weights
     full = interp.attention_patterns(params, np.array(chars.encode(passage)), cfg)
     alone = interp.attention_patterns(params, np.array(chars.encode(line)), cfg)
     layers, heads = (c["shown"] for c in data["controls"])
