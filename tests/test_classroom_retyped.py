@@ -56,6 +56,15 @@ def test_one_liners_are_not_compared():
     assert copied_from(tokens("return np.exp(x)"), [tokens("np.exp(x)")]) is None
 
 
+def test_an_f_string_is_one_token_on_every_python_version():
+    """3.12 splits f-strings into pieces, 3.11 does not: the share must not change."""
+    code = 'print(f"loss {loss:.3f} at step {step}", f"""two\n{lines}""")'
+    assert tokens(code) == [
+        "<name>", "(", 'f"loss {loss:.3f} at step {step}"', ",",
+        'f"""two\n{lines}"""', ")",
+    ]
+
+
 def test_markdown_fences_count_as_shown_code():
     cell = nbformat.v4.new_markdown_cell(f"Here it is:\n\n```python\n{SHOWN}```\n")
     assert tokens(shown_code(cell)) == tokens(SHOWN)

@@ -35,6 +35,19 @@ _SKIP = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT}
 _SKIP |= {tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER}
 
 
+_FSTRING_START = getattr(tokenize, "FSTRING_START", None)
+_FSTRING_END = getattr(tokenize, "FSTRING_END", None)
+
+
+def _span(lines: list[str], start: tuple[int, int], end: tuple[int, int]) -> str:
+    """The source text from `start` to `end` (tokenize's (row, column) pairs)."""
+    (row0, col0), (row1, col1) = start, end
+    if row0 == row1:
+        return lines[row0 - 1][col0:col1]
+    middle = "".join(lines[row0:row1 - 1])
+    return lines[row0 - 1][col0:] + middle + lines[row1 - 1][:col1]
+
+
 @dataclass(frozen=True)
 class Copy:
     """The earlier cell that holds most of a solution, and how much of it."""
@@ -65,9 +78,23 @@ def tokens(code: str) -> list[str]:
     """
     out: list[str] = []
     previous = ""
+    lines = (code + "\n").splitlines(keepends=True)
+    fstrings: list[tuple[int, int]] = []  # where each open f-string starts (3.12+)
     try:
         for tok in tokenize.generate_tokens(io.StringIO(code + "\n").readline):
             if tok.type in _SKIP:
+                continue
+            # Python 3.12+ splits an f-string into pieces; 3.11 reads it as one
+            # STRING token. Join the pieces so every version counts the same tokens.
+            if tok.type == _FSTRING_START:
+                fstrings.append(tok.start)
+                continue
+            if fstrings:
+                if tok.type == _FSTRING_END:
+                    start = fstrings.pop()
+                    if not fstrings:
+                        out.append(_span(lines, start, tok.end))
+                        previous = out[-1]
                 continue
             text = tok.string
             if tok.type == tokenize.NAME and not keyword.iskeyword(text):
