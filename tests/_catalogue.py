@@ -88,3 +88,28 @@ def assert_catalogue_size(catalogue: dict, equivalent: dict) -> None:
         assert len(wrongs) >= 5, checker.__name__
         assert named >= 0.8 * len(wrongs), checker.__name__
         assert equivalent.get(checker), f"{checker.__name__}: no equivalent answer"
+
+
+def catalogue_tests(catalogue: dict, equivalent: dict) -> tuple[Callable, ...]:
+    """The three tests every catalogue file runs, bound to its CATALOGUE/EQUIVALENT.
+
+    A file assigns them to module-level names starting with ``test_``, and pytest
+    collects them there, with the file's own test ids.
+    """
+
+    @pytest.mark.parametrize("checker, wrong", wrong_params(catalogue))
+    def test_wrong_answer_is_rejected(checker, wrong):
+        assert_rejected(checker, wrong)
+
+    @pytest.mark.parametrize("checker, fn", equivalent_params(equivalent))
+    def test_equivalent_answer_passes(checker, fn, capsys):
+        assert_accepted(checker, fn, capsys)
+
+    def test_catalogue_size():
+        assert_catalogue_size(catalogue, equivalent)
+
+    return (
+        test_wrong_answer_is_rejected,
+        test_equivalent_answer_passes,
+        test_catalogue_size,
+    )

@@ -3,15 +3,7 @@
 import math
 
 import numpy as np
-import pytest
-from _catalogue import (
-    Wrong,
-    assert_accepted,
-    assert_catalogue_size,
-    assert_rejected,
-    equivalent_params,
-    wrong_params,
-)
+from _catalogue import Wrong, catalogue_tests
 
 from nanogpt_lib.checks.mlp import (
     check_block,
@@ -403,15 +395,8 @@ EQUIVALENT = {
 }
 
 
-@pytest.mark.parametrize("checker, wrong", wrong_params(CATALOGUE))
-def test_wrong_answer_is_rejected(checker, wrong):
-    assert_rejected(checker, wrong)
-
-
-@pytest.mark.parametrize("checker, fn", equivalent_params(EQUIVALENT))
-def test_equivalent_answer_passes(checker, fn, capsys):
-    assert_accepted(checker, fn, capsys)
-
-
-def test_catalogue_size():
-    assert_catalogue_size(CATALOGUE, EQUIVALENT)
+(
+    test_wrong_answer_is_rejected,
+    test_equivalent_answer_passes,
+    test_catalogue_size,
+) = catalogue_tests(CATALOGUE, EQUIVALENT)
