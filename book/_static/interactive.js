@@ -115,7 +115,9 @@
           ": " + fmt(v, spec.digits)));
         svg.appendChild(cell);
         svg.appendChild(el("text", { x: x + side / 2, y: y + side / 2 + 3,
-          "text-anchor": "middle", "class": "ix-value ix-cell-value",
+          "text-anchor": "middle",
+          // too small to read a number in: the cell's tooltip and the caption say it
+          "class": "ix-value ix-cell-value" + (side < 16 ? " ix-too-small" : ""),
           style: "fill:" + ((v - lo) / (hi - lo || 1) > 0.6 ? "#000" : "#fff") },
           fmt(v, spec.digits)));
       });
