@@ -13,7 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from ._core import _FORBIDDEN, _REGISTRY, CheckFailure, require_callable
+from ._core import (
+    _FORBIDDEN,
+    _REGISTRY,
+    CheckFailure,
+    require_callable,
+    say_not_implemented,
+)
 
 
 @dataclass
@@ -70,11 +76,7 @@ def compare_answers(
     try:
         got = candidate()
     except NotImplementedError:
-        print(
-            f"{name}: not implemented yet. Replace the "
-            "`raise NotImplementedError(...)` line in your function with your "
-            "answers, then run this cell again."
-        )
+        say_not_implemented(name, "answers")
         return
     if got is None:
         raise CheckFailure(

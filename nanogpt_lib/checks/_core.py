@@ -58,8 +58,10 @@ __all__ = [
     "Mistake",
     "catalogue",
     "forbidden",
+    "not_implemented",
     "require_callable",
     "run_checks",
+    "say_not_implemented",
 ]
 
 
@@ -384,6 +386,25 @@ def _first_difference(got: Any, want: Any) -> str:
 # ------------------------------------------------------------------------ checks
 
 
+def say_not_implemented(name: str, what: str = "code") -> None:
+    """The line a checker prints for a student notebook's stub, instead of failing."""
+    print(
+        f"{name}: not implemented yet. Replace the "
+        "`raise NotImplementedError(...)` line in your function with your "
+        f"{what}, then run this cell again."
+    )
+
+
+def not_implemented(name: str, call: Callable[[], Any]) -> bool:
+    """True (after saying so) if `call()` raises a stub's NotImplementedError."""
+    try:
+        call()
+    except NotImplementedError:
+        say_not_implemented(name)
+        return True
+    return False
+
+
 def require_callable(name: str, candidate: Any) -> None:
     """A checker takes the learner's function itself, not a value it returned."""
     if not callable(candidate):
@@ -487,11 +508,7 @@ def run_checks(
                     _ARMED = False
         except NotImplementedError:
             # A student notebook's stub: say so and let the notebook run on.
-            print(
-                f"{name}: not implemented yet. Replace the "
-                "`raise NotImplementedError(...)` line in your function with your "
-                "code, then run this cell again."
-            )
+            say_not_implemented(name)
             return
         except _Tripped as exc:
             raise _delegation(name, case.label, str(exc)) from None

@@ -3,6 +3,7 @@ masks without nan, a cached step, and attention distance on the Shakespeare mode
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -204,6 +205,34 @@ def _weights_masked_after(q, k):
     return np.tril(w)
 
 
+# Mistakes a (T, T) causal pattern can show, shared by the checkers that compute one.
+_UNSCALED = Mistake(HINT_SCALE, lambda q, k: _weights(q, k, scale=False), id="unscaled")
+_NO_MASK = Mistake(
+    "The future is visible: query i may only attend to keys 0..i, so the "
+    "pattern is zero above the diagonal.",
+    lambda q, k: _weights(q, k, causal=False),
+    id="no-mask",
+)
+_MASKED_AFTER = Mistake(
+    "Mask *before* softmax: zeroing the future after softmax leaves rows "
+    "that no longer sum to 1.",
+    _weights_masked_after,
+    id="masked-after-softmax",
+)
+_WRONG_AXIS = Mistake(
+    "Softmax over the wrong axis: each *row* (one query's weights over "
+    "the keys) sums to 1, axis=-1.",
+    lambda q, k: _weights(q, k, axis=0),
+    id="wrong-axis",
+)
+_TRANSPOSED = Mistake(
+    "The pattern is transposed: row i is query i, column j key j, so the "
+    "zeros sit above the diagonal.",
+    lambda q, k: _weights(q, k).T,
+    id="transposed",
+)
+
+
 def check_attention_weights(candidate) -> None:
     """Check `candidate(q, k)`: the (T, T) causal attention pattern, each row a
     probability distribution over keys 0..i (for a by-hand 3x3 pattern, say).
@@ -225,36 +254,16 @@ def check_attention_weights(candidate) -> None:
         Case("T = 6, D = 16", (rng.normal(size=(6, 16)), rng.normal(size=(6, 16)))),
     ]
     mistakes = [
-        Mistake(HINT_SCALE, lambda q, k: _weights(q, k, scale=False), id="unscaled"),
-        Mistake(
-            "The future is visible: query i may only attend to keys 0..i, so the "
-            "pattern is zero above the diagonal.",
-            lambda q, k: _weights(q, k, causal=False),
-            id="no-mask",
-        ),
+        _UNSCALED,
+        _NO_MASK,
         Mistake(
             HINT_DIAGONAL,
             lambda q, k: _weights(q, k, diagonal=False),
             id="diagonal-hidden",
         ),
-        Mistake(
-            "Mask *before* softmax: zeroing the future after softmax leaves rows "
-            "that no longer sum to 1.",
-            _weights_masked_after,
-            id="masked-after-softmax",
-        ),
-        Mistake(
-            "Softmax over the wrong axis: each *row* (one query's weights over "
-            "the keys) sums to 1, axis=-1.",
-            lambda q, k: _weights(q, k, axis=0),
-            id="wrong-axis",
-        ),
-        Mistake(
-            "The pattern is transposed: row i is query i, column j key j, so the "
-            "zeros sit above the diagonal.",
-            lambda q, k: _weights(q, k).T,
-            id="transposed",
-        ),
+        _MASKED_AFTER,
+        _WRONG_AXIS,
+        _TRANSPOSED,
         Mistake(
             "Return the weights (after softmax), not the scaled scores.",
             lambda q, k: np.where(
@@ -396,43 +405,23 @@ def _zero_not_inf(q, k):
 def _pattern_mistakes() -> list[Mistake]:
     """The mistakes a (T, T) causal pattern can show, by hand or in code."""
     return [
-        Mistake(HINT_SCALE, lambda q, k: _weights(q, k, scale=False), id="unscaled"),
+        _UNSCALED,
         Mistake(
             "You divided the scores by D; divide by its square root, sqrt(D) "
             "(here 2, not 4).",
             lambda q, k: _scaled_by(q, k, np.shape(q)[-1]),
             id="divided-by-d",
         ),
-        Mistake(
-            "The future is visible: query i may only attend to keys 0..i, so the "
-            "pattern is zero above the diagonal.",
-            lambda q, k: _weights(q, k, causal=False),
-            id="no-mask",
-        ),
-        Mistake(
-            "Mask *before* softmax: zeroing the future after softmax leaves rows "
-            "that no longer sum to 1.",
-            _weights_masked_after,
-            id="masked-after-softmax",
-        ),
+        _NO_MASK,
+        _MASKED_AFTER,
         Mistake(
             "A hidden score must become -inf, not 0: a score of 0 still gets "
             "weight e^0 = 1, so the future keeps a share.",
             _zero_not_inf,
             id="zero-not-inf",
         ),
-        Mistake(
-            "Softmax over the wrong axis: each *row* (one query's weights over "
-            "the keys) sums to 1, axis=-1.",
-            lambda q, k: _weights(q, k, axis=0),
-            id="wrong-axis",
-        ),
-        Mistake(
-            "The pattern is transposed: row i is query i, column j key j, so the "
-            "zeros sit above the diagonal.",
-            lambda q, k: _weights(q, k).T,
-            id="transposed",
-        ),
+        _WRONG_AXIS,
+        _TRANSPOSED,
     ]
 
 
@@ -452,11 +441,9 @@ def check_pattern_by_hand(candidate) -> None:
         except (TypeError, ValueError):
             return got
 
-    def per_row(mistake: Mistake) -> Mistake:
-        mistake.wrong = functools.partial(
-            lambda fn, q, k, i: fn(q, k)[i], mistake.wrong
-        )
-        return mistake
+    def per_row(mistake: Mistake) -> Mistake:  # a copy: the shared one stays whole
+        one_row = functools.partial(lambda fn, q, k, i: fn(q, k)[i], mistake.wrong)
+        return dataclasses.replace(mistake, wrong=one_row)
 
     cases = [Case(f"row {i} (query {i})", (BY_HAND_Q, BY_HAND_K, i)) for i in range(3)]
     run_checks(

@@ -19,6 +19,7 @@ from ._core import (
     Case,
     CheckFailure,
     Mistake,
+    not_implemented,
     require_callable,
     run_checks,
 )
@@ -33,20 +34,6 @@ __all__ = [
     "BY_HAND_B",
     "CHAPTER_ANALOGIES",
 ]
-
-
-def _not_implemented(name: str, call) -> bool:
-    """True (after saying so) if `call` is a student notebook's stub."""
-    try:
-        call()
-    except NotImplementedError:
-        print(
-            f"{name}: not implemented yet. Replace the "
-            "`raise NotImplementedError(...)` line in your function with your "
-            "code, then run this cell again."
-        )
-        return True
-    return False
 
 
 # ------------------------------------------------------------------------------------
@@ -527,7 +514,7 @@ def check_analogy_ranks(candidate, wv=None) -> None:
     _REGISTRY[name] = list(_ANALOGY_MISTAKES)
     hints = dict(_ANALOGY_MISTAKES)
     require_callable(name, candidate)
-    if _not_implemented(name, candidate):
+    if not_implemented(name, candidate):
         return
     if wv is None:
         raise TypeError(f"{name}: pass the word vectors, wv=wv")

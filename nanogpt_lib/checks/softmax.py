@@ -580,6 +580,19 @@ def check_top_k_top_p(candidate) -> None:
     )
 
 
+# Entropy mistakes shared by check_entropy and check_entropy_prediction.
+_LOG2 = Mistake(
+    "Use the natural log (nats): np.log, not np.log2.",
+    lambda p: lib.entropy(p) / np.log(2),
+    id="log2",
+)
+_NEGATIVE = Mistake(
+    "Entropy is minus the sum of p log p (it is never negative).",
+    lambda p: -lib.entropy(p),
+    id="sign",
+)
+
+
 def check_entropy(candidate) -> None:
     """Check `candidate(p)`: entropy in nats of a probability vector."""
     cases = [
@@ -602,11 +615,7 @@ def check_entropy(candidate) -> None:
         return float(-(p * np.log(np.clip(p, 1e-3, None))).sum())
 
     mistakes = [
-        Mistake(
-            "Use the natural log (nats): np.log, not np.log2.",
-            lambda p: lib.entropy(p) / np.log(2),
-            id="log2",
-        ),
+        _LOG2,
         Mistake(
             "Clipping p before the log (np.clip(p, 1e-3, ...)) changes every "
             "probability below the clip: [0.999, 0.0005, ...] loses entropy. Treat "
@@ -620,11 +629,7 @@ def check_entropy(candidate) -> None:
             lambda p: lib.entropy(p) / np.log(10),
             id="log10",
         ),
-        Mistake(
-            "Entropy is minus the sum of p log p (it is never negative).",
-            lambda p: -lib.entropy(p),
-            id="sign",
-        ),
+        _NEGATIVE,
         Mistake(
             "0 log 0 is nan in numpy; treat it as 0 (e.g. with np.where).",
             with_nan,
@@ -677,16 +682,8 @@ def check_entropy_prediction(candidate, prediction=None) -> None:
         for t in PREDICTION_TEMPERATURES
     ]
     mistakes = [
-        Mistake(
-            "Use the natural log (nats): np.log, not np.log2.",
-            lambda p: lib.entropy(p) / np.log(2),
-            id="log2",
-        ),
-        Mistake(
-            "Entropy is minus the sum of p log p (it is never negative).",
-            lambda p: -lib.entropy(p),
-            id="sign",
-        ),
+        _LOG2,
+        _NEGATIVE,
         Mistake(
             "Sum p log p over the entries, don't average it.",
             lambda p: lib.entropy(p) / len(p),

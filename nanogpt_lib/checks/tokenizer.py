@@ -9,13 +9,21 @@ Token ids, dicts and lists of strings must match exactly, so these checkers pass
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import regex
 
 from .. import tokenizer as lib
-from ._core import _REGISTRY, BadReturn, Case, Mistake, require_callable, run_checks
+from ._core import (
+    _REGISTRY,
+    BadReturn,
+    Case,
+    Mistake,
+    not_implemented,
+    require_callable,
+    run_checks,
+)
 
 __all__ = [
     "check_first_two_merges",
@@ -57,20 +65,6 @@ def _as_str_list(value: Any) -> list[str]:
     if not all(isinstance(v, str) for v in value):
         raise BadReturn("return a list of strings (the chunks), not other objects")
     return list(value)
-
-
-def _not_implemented(name: str, call: Callable[[], Any]) -> bool:
-    """True (after saying so) if `call` is a student notebook's stub."""
-    try:
-        call()
-    except NotImplementedError:
-        print(
-            f"{name}: not implemented yet. Replace the "
-            "`raise NotImplementedError(...)` line in your function with your "
-            "code, then run this cell again."
-        )
-        return True
-    return False
 
 
 def _prediction(prediction: Any) -> Any:
@@ -331,7 +325,7 @@ def check_token_counts(candidate, prediction=None, tokenizers=None) -> None:
     _REGISTRY[name] = [(m.id, m.hint) for m in mistakes]
     require_callable(name, candidate)
     if tokenizers is None:
-        if _not_implemented(name, lambda: candidate(COUNT_LINE)):
+        if not_implemented(name, lambda: candidate(COUNT_LINE)):
             return
         raise TypeError(
             f'{name}: pass the tokenizers, tokenizers={{"ours": bpe, "cl100k": cl100k}}'
