@@ -10,7 +10,9 @@ nanogpt_lib/data/nano_sorter.npz) and prints its sha256 next to the one pinned i
 nanogpt_lib/sorter.py.
 OpenBLAS sums in a different order with another thread count or CPU kernel, so the
 bits and the stopping step (not the accuracy) depend on both: the shipped file was
-made with --threads 2 and OPENBLAS_CORETYPE=Haswell. The book never retrains it;
+made with --threads 2 and OPENBLAS_CORETYPE=Haswell, by nanogpt_lib.train as it was
+before its 2026-12-01 speed-up (which rounds differently, so this script no longer
+rebuilds those bits; see benchmarks/README.md). The book never retrains it;
 chapter A1 trains its own copy and asserts only what holds on every machine.
 """
 
