@@ -69,6 +69,7 @@ echo "== Python $("$venv/bin/python" -c 'import platform; print(platform.python_
 status=0
 "$venv/bin/python" -m pytest tests notebooks "${nbval[@]}" \
   --ignore=tests/test_book.py --ignore=tests/test_accessibility.py \
+  --ignore=tests/test_accessibility_dark.py \
   --ignore=tests/test_quiz_browser.py --ignore=tests/test_classroom_nbgrader.py \
   --ignore=tests/test_pdf.py --ignore=tests/test_classroom_grading.py \
   --deselect tests/test_classroom.py::test_student_version_runs_top_to_bottom \

@@ -3,8 +3,8 @@
 Figures: every plotting function's figure describes itself from its data (alt text),
 and every image in the built book carries that text instead of its file path.
 Pages: axe-core (the pinned axe-playwright-python, driving Debian's Chromium through
-the pinned Playwright) audits the landing page and every chapter in light and dark
-mode at 1280 and 390 px, and finds nothing.
+the pinned Playwright) audits the landing page and every chapter in light mode (here)
+and dark mode (tests/test_accessibility_dark.py) at 1280 and 390 px, and finds nothing.
 """
 
 from __future__ import annotations
@@ -178,15 +178,18 @@ def _open(browser, mode: str, width: int, path: str):
     return context, page
 
 
-CASES = [(m, w, label, path) for m, w in VIEWS for label, path in chapter_pages()]
+def axe_cases(mode: str) -> list:
+    """(mode, width, label, path) for every page at both widths, as pytest params."""
+    return [
+        pytest.param(m, w, label, path, id=f"{m}-{w}px-{label}")
+        for m, w in VIEWS
+        if m == mode
+        for label, path in chapter_pages()
+    ]
 
 
-@pytest.mark.parametrize(
-    "mode, width, label, path",
-    CASES,
-    ids=[f"{m}-{w}px-{label}" for m, w, label, _ in CASES],
-)
-def test_axe_finds_no_violations(browser, mode, width, label, path):
+def audit(browser, mode: str, width: int, label: str, path: str) -> None:
+    """Run axe-core on one view of one page; fail listing every violation found."""
     from axe_playwright_python.sync_playwright import Axe
 
     context, page = _open(browser, mode, width, path)
@@ -201,6 +204,14 @@ def test_axe_finds_no_violations(browser, mode, width, label, path):
         for n in v["nodes"]
     ]
     assert not found, f"{label}, {mode}, {width}px: " + "\n".join(found)
+
+
+# Dark mode's views are in tests/test_accessibility_dark.py: a file of their own, so
+# that make test's two pytest-xdist workers (a whole file to a worker) audit the two
+# halves side by side.
+@pytest.mark.parametrize("mode, width, label, path", axe_cases("light"))
+def test_axe_finds_no_violations(browser, mode, width, label, path):
+    audit(browser, mode, width, label, path)
 
 
 def test_maths_carries_assistive_mathml(browser):
