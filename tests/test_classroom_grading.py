@@ -157,7 +157,7 @@ def test_bad_submissions_get_clear_rows_and_never_stop_the_run(tmp_path):
     _save(subs / "gus", "90_toy.ipynb", student_notebook(toy, "90_toy.ipynb"))
     (subs / "hal").mkdir()  # submitted nothing
 
-    rows = grade_class(subs, book, limit=25)
+    rows = grade_class(subs, book, limit=12)
     assert len(rows) == 8 * 2
     assert {r["status"] for r in _rows(rows, "ann").values()} == {"passed"}
     for student, why in [
@@ -168,7 +168,7 @@ def test_bad_submissions_get_clear_rows_and_never_stop_the_run(tmp_path):
             assert row["status"] == "not graded" and why in row["detail"], row
     dan = _rows(rows, "dan")
     assert dan["ex-add"]["status"] == "not graded"
-    assert "ran past the 25 s limit" in dan["ex-add"]["detail"]
+    assert "ran past the 12 s limit" in dan["ex-add"]["detail"]
     eve = _rows(rows, "eve")
     assert eve["ex-add"]["status"] == "passed"
     assert eve["ex-mul"]["status"] == "not graded"
@@ -182,7 +182,7 @@ def test_bad_submissions_get_clear_rows_and_never_stop_the_run(tmp_path):
     assert {r["status"] for r in _rows(rows, "gus").values()} == {"not attempted"}
     assert {r["status"] for r in _rows(rows, "hal").values()} == {"not submitted"}
 
-    csv_path, md_path = write_report(rows, tmp_path / "report", limit=25)
+    csv_path, md_path = write_report(rows, tmp_path / "report", limit=12)
     with open(csv_path, encoding="utf-8") as f:
         assert list(csv.DictReader(f)) == rows
     md = md_path.read_text(encoding="utf-8")

@@ -4,12 +4,15 @@ The nbgrader course autogrades out of the box, chapter by chapter.
 
 `python -m nanogpt_lib.classroom nbgrader COURSE` writes the course; for every
 chapter, nbgrader (pinned in requirements-classroom.txt) generates the release,
-then autogrades two submissions with its own database: the source notebook
-(every answer right: full marks) and the release with the first exercise answered,
-the second answered wrongly (it returns None) and the rest left as nbgrader's stubs
-(points for the first exercise only). Each chapter is its own test, with its own
-course folder and database; chapters are graded two at a time. Autograding executes
-every notebook twice, so these tests take several minutes in all (marked slow).
+then autogrades one submission with its own database: the release with the first
+exercise answered wrongly (it returns None), the second left as nbgrader's stub and
+every other one answered right (each chapter has at least four). The wrong answer
+and the stub score nothing; every right one, after them, scores full marks, so a
+student's failing cell costs that exercise only. (Every answer right in every
+chapter is nbval's run of the notebooks themselves; one submission, not two, keeps
+autograding to one run of each chapter.) Each chapter is its own test, with its
+own course folder and database; chapters are graded two at a time. These tests take
+a few minutes in all (marked slow).
 `quiz qti` exports the self-check quizzes as one QTI package per chapter whose items
 and right answers are the quiz file's.
 """
@@ -72,16 +75,16 @@ def _labels(nb):
     ]
 
 
-def _wrong_submission(release, source):
-    """First exercise answered, the second returns None, the others untouched."""
+def _mixed_submission(release, source):
+    """The first answer wrong (it returns None), the second the stub, the rest right."""
     answers = [
         c for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")
     ]
     stubs = [c for c in release.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    stubs[0].source = answers[0].source
+    assert len(stubs) == len(answers) >= 4, "a chapter has four exercises or more"
     lines = []
     inside = False
-    for line in answers[1].source.split("\n"):
+    for line in answers[0].source.split("\n"):
         if line.strip() == "### BEGIN SOLUTION":
             inside = True
             lines.append(line.replace("### BEGIN SOLUTION", "return None"))
@@ -89,12 +92,14 @@ def _wrong_submission(release, source):
             inside = False
         elif not inside:
             lines.append(line)
-    stubs[1].source = "\n".join(lines)
+    stubs[0].source = "\n".join(lines)
+    for stub, answer in zip(stubs[2:], answers[2:], strict=True):
+        stub.source = answer.source
     return release
 
 
 def _grade_chapter(course_root: Path, chapter: str) -> dict:
-    """Generate, submit twice, autograde; the scores per student and grade cell."""
+    """Generate, submit, autograde; the submission's score per grade cell."""
     from nbgrader.api import Gradebook
 
     course = course_root / chapter
@@ -102,19 +107,13 @@ def _grade_chapter(course_root: Path, chapter: str) -> dict:
     name = f"{chapter}.ipynb"
     source = nbformat.read(course / "source" / chapter / name, as_version=4)
     release = nbformat.read(course / "release" / chapter / name, as_version=4)
-    for student, nb in [
-        ("right", source),
-        ("wrong", _wrong_submission(release, source)),
-    ]:
-        folder = course / "submitted" / student / chapter
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / name)
+    folder = course / "submitted" / "mixed" / chapter
+    folder.mkdir(parents=True)
+    nbformat.write(_mixed_submission(release, source), folder / name)
     _run(["autograde", chapter, "--force"], course)
-    scores = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        for student in ("right", "wrong"):
-            sub = gb.find_submission_notebook(chapter, chapter, student)
-            scores[student] = {g.name: (g.score, g.max_score) for g in sub.grades}
+        sub = gb.find_submission_notebook(chapter, chapter, "mixed")
+        scores = {g.name: (g.score, g.max_score) for g in sub.grades}
     return {"scores": scores, "points": points(source), "labels": _labels(source)}
 
 
@@ -149,7 +148,7 @@ def test_the_course_has_every_chapter_and_a_config(course):
         assert not any("{solution-start}" in c.source for c in nb.cells)
 
 
-TEST_NAME = "test_chapter_autogrades_right_and_wrong_submissions"
+TEST_NAME = "test_chapter_autogrades_wrong_missing_and_right_answers"
 
 
 @pytest.fixture(scope="module")
@@ -177,22 +176,19 @@ def autograded(request, course, tmp_path_factory):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_autogrades_right_and_wrong_submissions(autograded, chapter):
-    """generate_assignment, then autograde: full marks, and points lost where due."""
+def test_chapter_autogrades_wrong_missing_and_right_answers(autograded, chapter):
+    """generate_assignment, then autograde: no points for the wrong answer and the
+    stub, full marks for every right answer after them."""
     result = autograded[chapter].result()  # re-raises the chapter's failure
-    right, wrong = result["scores"]["right"], result["scores"]["wrong"]
-    want, labels = result["points"], result["labels"]
-    assert set(right) == set(want) == {f"{lab}-test" for lab in labels}
-    first = f"{labels[0]}-test"
+    scores, want, labels = result["scores"], result["points"], result["labels"]
+    assert set(scores) == set(want) == {f"{lab}-test" for lab in labels}
+    lost = {f"{labels[0]}-test", f"{labels[1]}-test"}  # the wrong answer, the stub
     for grade_id, max_points in want.items():
-        assert right[grade_id] == (max_points, max_points), grade_id
-        expected = max_points if grade_id == first else 0
-        assert wrong[grade_id] == (expected, max_points), grade_id
+        expected = 0 if grade_id in lost else max_points
+        assert scores[grade_id] == (expected, max_points), grade_id
     total = sum(want.values())
-    print(
-        f"{chapter}: right {sum(s for s, _ in right.values()):g}/{total}, "
-        f"wrong {sum(s for s, _ in wrong.values()):g}/{total}"
-    )
+    print(f"{chapter}: {sum(s for s, _ in scores.values()):g}/{total} (wrong, stub, "
+          f"then {len(labels) - 2} right)")
 
 
 QUIZ_FILE = ROOT / "book" / "quizzes.yml"
