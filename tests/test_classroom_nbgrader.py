@@ -2,17 +2,16 @@
 
 The nbgrader course autogrades out of the box, chapter by chapter.
 
-`python -m nanogpt_lib.classroom nbgrader COURSE` writes the course; for every
-chapter, nbgrader (pinned in requirements-classroom.txt) generates the release,
-then autogrades one submission with its own database: the release with the first
-exercise answered wrongly (it returns None), the second left as nbgrader's stub and
-every other one answered right (each chapter has at least four). The wrong answer
-and the stub score nothing; every right one, after them, scores full marks, so a
-student's failing cell costs that exercise only. (Every answer right in every
-chapter is nbval's run of the notebooks themselves; one submission, not two, keeps
-autograding to one run of each chapter.) Each chapter is its own test, with its
-own course folder and database; chapters are graded two at a time. These tests take
-a few minutes in all (marked slow).
+`python -m nanogpt_lib.classroom nbgrader COURSE` writes the course; nbgrader (pinned
+in requirements-classroom.txt) generates every chapter's release, then autogrades one
+submission per chapter: the release with the first exercise answered wrongly (it
+returns None), the second left as nbgrader's stub and every other one answered right
+(each chapter has at least four). The wrong answer and the stub score nothing; every
+right one, after them, scores full marks, so a student's failing cell costs that
+exercise only. (Every answer right in every chapter is nbval's run of the notebooks
+themselves; one submission, not two, keeps autograding to one run of each chapter.)
+One `generate_assignment "*"` and one `autograde "*"` grade every chapter; each
+chapter's scores are then their own test. It takes about two minutes (marked slow).
 `quiz qti` exports the self-check quizzes as one QTI package per chapter whose items
 and right answers are the quiz file's.
 """
@@ -25,7 +24,6 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -98,23 +96,32 @@ def _mixed_submission(release, source):
     return release
 
 
-def _grade_chapter(course_root: Path, chapter: str) -> dict:
-    """Generate, submit, autograde; the submission's score per grade cell."""
+def _grade(course: Path, chapters: list[str]) -> dict:
+    """generate_assignment and autograde once each, every chapter in one course (as
+    nbgrader's id "*"): chapter -> the mixed submission's score per grade cell."""
     from nbgrader.api import Gradebook
 
-    course = course_root / chapter
-    _run(["generate_assignment", chapter, "--force"], course)
-    name = f"{chapter}.ipynb"
-    source = nbformat.read(course / "source" / chapter / name, as_version=4)
-    release = nbformat.read(course / "release" / chapter / name, as_version=4)
-    folder = course / "submitted" / "mixed" / chapter
-    folder.mkdir(parents=True)
-    nbformat.write(_mixed_submission(release, source), folder / name)
-    _run(["autograde", chapter, "--force"], course)
+    _run(["generate_assignment", "*", "--force"], course)
+    sources = {}
+    for chapter in chapters:
+        name = f"{chapter}.ipynb"
+        source = nbformat.read(course / "source" / chapter / name, as_version=4)
+        release = nbformat.read(course / "release" / chapter / name, as_version=4)
+        folder = course / "submitted" / "mixed" / chapter
+        folder.mkdir(parents=True)
+        nbformat.write(_mixed_submission(release, source), folder / name)
+        sources[chapter] = source
+    _run(["autograde", "*", "--force"], course)
+    graded = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        sub = gb.find_submission_notebook(chapter, chapter, "mixed")
-        scores = {g.name: (g.score, g.max_score) for g in sub.grades}
-    return {"scores": scores, "points": points(source), "labels": _labels(source)}
+        for chapter, source in sources.items():
+            sub = gb.find_submission_notebook(chapter, chapter, "mixed")
+            graded[chapter] = {
+                "scores": {g.name: (g.score, g.max_score) for g in sub.grades},
+                "points": points(source),
+                "labels": _labels(source),
+            }
+    return graded
 
 
 # The chapters in the table of contents (a notebook still being written is not one).
@@ -153,10 +160,9 @@ TEST_NAME = "test_chapter_autogrades_wrong_missing_and_right_answers"
 
 @pytest.fixture(scope="module")
 def autograded(request, course, tmp_path_factory):
-    """Every selected chapter graded, two at a time: chapter -> Future of its scores.
-
-    Autograding executes each notebook, so running two chapters at once (each in
-    its own course folder and database) halves the wall time on two cores.
+    """Every selected chapter generated and autograded by one nbgrader command each
+    (one process, one database): chapter -> its scores. Starting nbgrader costs
+    about 4 s, so two commands in all, not two per chapter, save most of a minute.
     """
     _need_nbgrader()
     wanted = [
@@ -164,22 +170,18 @@ def autograded(request, course, tmp_path_factory):
         for item in request.session.items
         if getattr(item, "originalname", "") == TEST_NAME
     ]
-    root = tmp_path_factory.mktemp("courses")
+    root = tmp_path_factory.mktemp("graded")
     for chapter in wanted:
-        target = root / chapter
-        shutil.copytree(course / "source" / chapter, target / "source" / chapter)
-        shutil.copy(course / "nbgrader_config.py", target)
-    pool = ThreadPoolExecutor(max_workers=2)
-    futures = {ch: pool.submit(_grade_chapter, root, ch) for ch in wanted}
-    yield futures
-    pool.shutdown(wait=True, cancel_futures=True)
+        shutil.copytree(course / "source" / chapter, root / "source" / chapter)
+    shutil.copy(course / "nbgrader_config.py", root)
+    return _grade(root, wanted)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_autogrades_wrong_missing_and_right_answers(autograded, chapter):
     """generate_assignment, then autograde: no points for the wrong answer and the
     stub, full marks for every right answer after them."""
-    result = autograded[chapter].result()  # re-raises the chapter's failure
+    result = autograded[chapter]
     scores, want, labels = result["scores"], result["points"], result["labels"]
     assert set(scores) == set(want) == {f"{lab}-test" for lab in labels}
     lost = {f"{labels[0]}-test", f"{labels[1]}-test"}  # the wrong answer, the stub
