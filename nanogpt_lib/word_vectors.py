@@ -134,6 +134,8 @@ def truncated_svd(
     """The top k singular triples of m, by randomized subspace iteration.
 
     Shapes: m (N, M) -> U (N, k), s (k,), Vt (k, M); m ~= U @ diag(s) @ Vt.
+    Each column of U has its largest-magnitude entry positive (the signs are
+    otherwise arbitrary, and could differ from one machine to the next).
     A full SVD of a 3,000 x 3,000 matrix takes seconds; multiplying it by a thin
     random matrix a few times finds the top directions much faster (Halko et al.).
     """
@@ -162,6 +164,11 @@ def truncated_svd(
     order = np.argsort(eigval)[::-1][:k]
     s = np.sqrt(np.maximum(eigval[order], 0.0))
     u_small = eigvec[:, order]
+    # A singular vector's sign is arbitrary: -u and -v are as good as u and v, and
+    # eigh picks either, depending on rounding (another BLAS kernel or thread count
+    # can flip it). Fix it: each column of U has its largest entry positive.
+    big = np.abs(basis @ u_small).argmax(axis=0)
+    u_small = u_small * np.where((basis @ u_small)[big, np.arange(k)] < 0, -1.0, 1.0)
     vt = (u_small.T @ small) / np.where(s > 0, s, 1.0)[:, None]
     u = (basis @ u_small.astype(m.dtype)).astype(m.dtype)
     return u, s.astype(m.dtype), vt.astype(m.dtype)

@@ -4,22 +4,31 @@ Readers' machines run OpenBLAS with its own thread count (one per core); make te
 gives each of its parallel pytest processes one thread, because two processes with
 two threads each on two cores would spin against each other. So the chapters'
 recorded outputs are checked at one thread, and these tests check that more threads
-give the very same bits. They compute what the chapters compute, at their sizes:
-the Shakespeare model's logits (chapters 05, 07, 09), its gradients, the sorter's
-training run (A1, where rounding differences would be amplified step by step) and
-chapter 02's word vectors (products and QR of a 8,000 x 8,000 matrix), each under
-1, 2 and 4 BLAS threads (threadpoolctl), and require equal arrays, not close ones.
-They run in every part of make test, so with each Python and OpenBLAS kernel.
+give the very same bits. They compute what the chapters compute, at their
+sizes: the Shakespeare model's logits (chapters 05, 07, 09), its gradients, the
+sorter's first training steps (A1, where rounding differences would be amplified
+step by step), each under 1, 2 and (with four cores) 4 BLAS threads
+(threadpoolctl), and require equal arrays, not close ones. Word vectors (chapter
+02) are the exception, tested for what is true of them: equal to float32 rounding,
+with the same neighbours. The tests run in every part of make test, so under each
+Python and OpenBLAS kernel.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
 
 threadpoolctl = pytest.importorskip("threadpoolctl")
 
-THREADS = (1, 2, 4)
+
+
+# One thread, two, and four where the machine has four cores: more threads than
+# cores only makes OpenBLAS's threads spin while they wait for each other (measured
+# here, 2 cores: chapter 02's SVD at 4 threads took 18.5 s instead of 0.4 s).
+THREADS = (1, 2, 4) if (os.cpu_count() or 1) >= 4 else (1, 2)
 
 
 def _openblas(controller):
@@ -30,7 +39,7 @@ def _openblas(controller):
 
 
 def under_each_thread_count(compute):
-    """compute() under 1, 2 and 4 OpenBLAS threads: {threads: result}."""
+    """compute() under each of THREADS OpenBLAS threads: {threads: result}."""
     controller = threadpoolctl.ThreadpoolController()
     openblas = _openblas(controller)
     results = {}
@@ -105,22 +114,53 @@ def test_a_sorter_training_run():
     from nanogpt_lib.train import train_sorter
 
     def compute():
-        params, history = train_sorter(seed=0, max_steps=60, stop_when_sorted=False)
+        params, history = train_sorter(seed=0, max_steps=10, stop_when_sorted=False)
         return [np.asarray(history["loss"]), *_leaves(params)]
 
-    assert_same_bits(under_each_thread_count(compute), "60 training steps")
+    assert_same_bits(under_each_thread_count(compute), "10 training steps")
 
 
-def test_chapter_02s_word_vectors():
+def test_word_vectors_agree_to_rounding_with_fixed_signs():
+    """The SVD is the exception: its subspace iteration (QR, eigh) rounds differently
+    with more threads, and before truncated_svd fixed the signs, two of 128 columns
+    of U came out negated at 2 threads. Now U, s and V agree to float32 rounding,
+    and so do the cosine similarities chapter 02 prints (to 2 decimals) and ranks."""
     from nanogpt_lib.shakespeare import training_text
-    from nanogpt_lib.word_vectors import train_word_vectors
+    from nanogpt_lib.word_vectors import (
+        build_vocab,
+        cooccurrence_counts,
+        ppmi,
+        tokenize_words,
+        truncated_svd,
+    )
 
-    text = training_text()
+    words = tokenize_words(training_text()[:1_000_000])
+    vocab, _ = build_vocab(words, 2000)
+    lookup = {w: i for i, w in enumerate(vocab)}
+    ids = np.array([lookup.get(w, -1) for w in words], dtype=np.int64)
+    m = ppmi(cooccurrence_counts(ids, len(vocab), window=5))
 
-    def compute():
-        wv = train_word_vectors(
-            text, rng=np.random.default_rng(0), vocab_size=8000, window=5, dim=128
-        )
-        return [wv.vectors]
+    results = under_each_thread_count(
+        lambda: truncated_svd(m, 128, rng=np.random.default_rng(0))
+    )
+    u1, s1, vt1 = results[1]
+    largest = u1[np.abs(u1).argmax(axis=0), np.arange(u1.shape[1])]
+    assert np.all(largest > 0), "each column's largest entry is positive"
+    for n in THREADS[1:]:
+        u, s, vt = results[n]
+        np.testing.assert_allclose(s, s1, rtol=1e-5)
+        np.testing.assert_allclose(u, u1, atol=1e-5)
+        np.testing.assert_allclose(vt, vt1, atol=1e-5)
+        vectors1, vectors = u1 * np.sqrt(s1), u * np.sqrt(s)
+        for word in ("king", "night", "sword", "love", "father"):
+            i = lookup[word]
+            cos1 = _cosines(vectors1, i)
+            cos = _cosines(vectors, i)
+            np.testing.assert_allclose(cos, cos1, atol=1e-5)
+            top1 = np.argsort(-cos1, kind="stable")[1:6]
+            assert list(np.argsort(-cos, kind="stable")[1:6]) == list(top1), word
 
-    assert_same_bits(under_each_thread_count(compute), "word vectors")
+
+def _cosines(vectors, i):
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    return unit @ unit[i]
