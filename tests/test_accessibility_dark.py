@@ -1,5 +1,6 @@
-"""axe-core's audit of the landing page and every chapter in dark mode, at 1280 and
-390 px (the light half, and the rules, are in tests/test_accessibility.py).
+"""axe-core's audit of the landing page and every chapter in dark mode at 1280 px,
+and of the landing page at 390 px (the light half, and which views get which rules,
+are in tests/test_accessibility.py).
 
 A file of its own so that make test's two pytest-xdist workers, which take a whole
 file each, audit light and dark mode side by side.
