@@ -60,7 +60,9 @@ OTHER_PYTHONS ?= 3.12:Sandybridge:1 3.13:Haswell:1
 # than one worker, each gets one BLAS thread: two workers with two threads each on
 # two cores would spin against each other (measured: chapter A1 took 300 s instead
 # of 35 s beside one busy process). No printed number depends on the thread count:
-# tests/test_blas_threads.py checks the same bits under 1, 2 and 4 threads.
+# tests/test_blas_threads.py checks 1 and 2 threads agree to float32 rounding, and
+# `make test-other-pythons OTHER_PYTHONS=3.13:Haswell` runs nbval at OpenBLAS's own
+# thread count (alone: it must not share the cores).
 TEST_WORKERS ?= 2
 XDIST = $(if $(filter-out 1,$(1)),-n $(1) --dist loadfile)
 ONE_BLAS_THREAD = $(if $(filter-out 1,$(1)),OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1)

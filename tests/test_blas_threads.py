@@ -1,17 +1,23 @@
 """No number the book prints depends on how many threads BLAS uses.
 
 Readers' machines run OpenBLAS with its own thread count (one per core); make test
-gives each of its parallel pytest processes one thread, because two processes with
-two threads each on two cores would spin against each other. So the chapters'
-recorded outputs are checked at one thread, and these tests check that more threads
-give the very same bits. They compute what the chapters compute, at their
-sizes: the Shakespeare model's logits (chapters 05, 07, 09), its gradients, the
-sorter's first training steps (A1, where rounding differences would be amplified
-step by step), each under 1, 2 and (with four cores) 4 BLAS threads
-(threadpoolctl), and require equal arrays, not close ones. Word vectors (chapter
-02) are the exception, tested for what is true of them: equal to float32 rounding,
-with the same neighbours. The tests run in every part of make test, so under each
-Python and OpenBLAS kernel.
+gives each of its pytest processes one thread, because processes whose threads
+outnumber the cores make OpenBLAS's threads spin against each other. So the
+chapters' recorded outputs are checked at one thread; these tests check that more
+threads change only what the chapters do not print. They compute what the chapters
+compute, at their sizes: the Shakespeare model's logits (chapters 05, 07, 09), its
+gradients, the sorter's first training steps (A1) and word vectors by truncated SVD
+(02), under 1, 2 and (with four cores) 4 BLAS threads (threadpoolctl).
+
+What is true, measured on this project's 2-core machine: with OpenBLAS's SkylakeX and
+Sandybridge kernels, two threads give the very same bits as one; with its Haswell
+kernel they do not (the logits differ by up to 4.5e-5, the training loss after 10
+steps by 1.2e-7), because the kernel splits the work differently. So thread count is
+like the CPU kernel: it may move the last bits, never a printed (rounded) number,
+and training, which amplifies the last bits, is shown by asserted properties (A1).
+The tests require agreement to float32 rounding (a gap of at most 1e-5 of the
+array's largest value), and the same neighbours for the word vectors. They run in
+every part of make test, so under each Python and OpenBLAS kernel.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ def under_each_thread_count(compute):
     return results
 
 
-def assert_same_bits(results, what):
+def assert_agree_to_rounding(results, what):
     flat = {
         n: [np.asarray(a) for a in (r if isinstance(r, (list, tuple)) else [r])]
         for n, r in results.items()
@@ -59,10 +65,11 @@ def assert_same_bits(results, what):
     for n in THREADS[1:]:
         for i, (one, many) in enumerate(zip(flat[1], flat[n], strict=True)):
             assert one.dtype == many.dtype and one.shape == many.shape, (what, i)
-            differ = int(np.sum(one != many))
-            assert differ == 0, (
-                f"{what} [{i}]: {differ} of {one.size} values differ between 1 and "
-                f"{n} BLAS threads (largest gap {np.max(np.abs(one - many)):.3g})"
+            scale = max(1.0, float(np.max(np.abs(one), initial=0.0)))
+            gap = float(np.max(np.abs(one - many), initial=0.0))
+            assert gap <= 1e-5 * scale, (
+                f"{what} [{i}]: 1 and {n} BLAS threads differ by {gap:.3g}, more "
+                f"than float32 rounding of values up to {scale:.3g}"
             )
 
 
@@ -84,7 +91,7 @@ def test_the_shakespeare_models_logits(shakespeare):
 
     cfg, params, x, _ = shakespeare
     results = under_each_thread_count(lambda: forward(params, x, cfg))
-    assert_same_bits(results, "logits of 8 held-out windows")
+    assert_agree_to_rounding(results, "logits of 8 held-out windows")
 
 
 def _leaves(tree):
@@ -107,7 +114,7 @@ def test_the_shakespeare_models_loss_and_gradients(shakespeare):
         loss, grads = loss_and_grads(params, x, y, cfg)
         return [np.asarray(loss), *_leaves(grads)]
 
-    assert_same_bits(under_each_thread_count(compute), "loss and gradients")
+    assert_agree_to_rounding(under_each_thread_count(compute), "loss and gradients")
 
 
 def test_a_sorter_training_run():
@@ -117,7 +124,7 @@ def test_a_sorter_training_run():
         params, history = train_sorter(seed=0, max_steps=10, stop_when_sorted=False)
         return [np.asarray(history["loss"]), *_leaves(params)]
 
-    assert_same_bits(under_each_thread_count(compute), "10 training steps")
+    assert_agree_to_rounding(under_each_thread_count(compute), "10 training steps")
 
 
 def test_word_vectors_agree_to_rounding_with_fixed_signs():

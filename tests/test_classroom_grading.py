@@ -3,7 +3,7 @@
 A toy book (two chapters whose checkers are defined in the notebooks) keeps the bad
 submissions fast: unreadable JSON, another chapter's notebook, an infinite loop, a
 crashing kernel, a deleted checker cell, a student version left as it is and a
-student who submitted nothing. A synthetic class of five students then submits the
+student who submitted nothing. A synthetic class of three students then submits the
 real chapter 03 with different mistakes, graded by the book's own checkers.
 """
 
@@ -229,8 +229,10 @@ kth = np.sort(logits, axis=-1)[..., -k, None]
 return np.where(logits >= kth, logits, 0.0)"""
 
 
-def test_a_class_of_five_gets_its_mistakes_named(tmp_path):
-    """Chapter 03 for five students: the report names each one's mistake."""
+def test_a_class_of_three_gets_its_mistakes_named(tmp_path):
+    """Chapter 03 for three students: the report names each one's mistakes (every
+    answer right; two mistakes in one notebook; a student version with one wrong
+    answer and the rest not attempted). Each student is one run of the chapter."""
     path = ROOT / "notebooks" / "03_softmax_temperature.ipynb"
     book = nbformat.read(path, as_version=4)
     student = student_notebook(book, path.name)
@@ -240,8 +242,6 @@ def test_a_class_of_five_gets_its_mistakes_named(tmp_path):
         return nbformat.reads(nbformat.writes(nb), as_version=4)
 
     _save(subs / "ada", path.name, copy(book))
-    _save(subs / "bo", path.name, _answer(copy(book), "ex-03-softmax", SOFTMAX_MIN))
-    _save(subs / "cy", path.name, _answer(copy(book), "ex-03-entropy", ENTROPY_LOG2))
     both = _answer(copy(book), "ex-03-softmax", SOFTMAX_MIN)
     _save(subs / "di", path.name, _answer(both, "ex-03-top-k", TOP_K_ZERO))
     _save(subs / "ed", path.name, _answer(copy(student), "ex-03-entropy", ENTROPY_LOG2))
@@ -269,8 +269,6 @@ def test_a_class_of_five_gets_its_mistakes_named(tmp_path):
     labels = [r["exercise"] for r in rows if r["student"] == "ada"]
     assert all(status["ada", label]["status"] == "passed" for label in labels)
     for student_, label, words in [
-        ("bo", "ex-03-softmax", "not the minimum"),
-        ("cy", "ex-03-entropy", "np.log2"),
         ("di", "ex-03-softmax", "not the minimum"),
         ("di", "ex-03-top-k", "-inf"),
         ("ed", "ex-03-entropy", "np.log2"),
@@ -279,5 +277,5 @@ def test_a_class_of_five_gets_its_mistakes_named(tmp_path):
         assert row["status"] == "wrong" and words in row["hint"], row
     assert status["ed", "ex-03-softmax"]["status"] == "not attempted"
     md = (report / "report.md").read_text(encoding="utf-8")
-    assert "5 student(s)" in md and "### Most common mistakes" in md
+    assert "3 student(s)" in md and "### Most common mistakes" in md
     print(md)  # the sample report, shown with pytest -s
