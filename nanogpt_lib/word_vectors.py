@@ -164,14 +164,14 @@ def truncated_svd(
     order = np.argsort(eigval)[::-1][:k]
     s = np.sqrt(np.maximum(eigval[order], 0.0))
     u_small = eigvec[:, order]
+    vt = (u_small.T @ small) / np.where(s > 0, s, 1.0)[:, None]
+    u = (basis @ u_small.astype(m.dtype)).astype(m.dtype)
     # A singular vector's sign is arbitrary: -u and -v are as good as u and v, and
     # eigh picks either, depending on rounding (another BLAS kernel or thread count
     # can flip it). Fix it: each column of U has its largest entry positive.
-    big = np.abs(basis @ u_small).argmax(axis=0)
-    u_small = u_small * np.where((basis @ u_small)[big, np.arange(k)] < 0, -1.0, 1.0)
-    vt = (u_small.T @ small) / np.where(s > 0, s, 1.0)[:, None]
-    u = (basis @ u_small.astype(m.dtype)).astype(m.dtype)
-    return u, s.astype(m.dtype), vt.astype(m.dtype)
+    largest = u[np.abs(u).argmax(axis=0), np.arange(k)]
+    sign = np.where(largest < 0, -1, 1).astype(m.dtype)  # (k,)
+    return u * sign, s.astype(m.dtype), vt.astype(m.dtype) * sign[:, None]
 
 
 def _orthonormal_columns(y: np.ndarray) -> np.ndarray:

@@ -29,8 +29,6 @@ import pytest
 
 threadpoolctl = pytest.importorskip("threadpoolctl")
 
-
-
 # One thread, two, and four where the machine has four cores: more threads than
 # cores only makes OpenBLAS's threads spin while they wait for each other (measured
 # here, 2 cores: chapter 02's SVD at 4 threads took 18.5 s instead of 0.4 s).

@@ -181,10 +181,10 @@ def autograded(request, course, tmp_path_factory):
 # Which chapters nbgrader autogrades: NBGRADER_CHAPTERS="all" (every chapter; 175 s
 # in one process on the 2-core machine, all passing when measured on 2026-12-01) or
 # a comma-separated list. make test grades three quick chapters, so that .ci/run
-# stays within its 20 minutes: nbgrader's plumbing is the same for every chapter,
-# and every chapter's exercises and checkers are executed by nbval (right answers),
-# by the student versions (stubs) and, through the same `graded` wrapper, by the
-# class-grading tests.
+# stays within its 20 minutes: nbgrader's plumbing is the same for every chapter;
+# every chapter's exercises and checkers run under nbval (right answers) and in the
+# student versions (stubs); and `graded`, the wrapper nbgrader's test cells call,
+# is tested by the class-grading tests.
 SAMPLE = "03_softmax_temperature,06_mlp,08_gpt3_parameters"
 _wanted = os.environ.get("NBGRADER_CHAPTERS", SAMPLE)
 GRADED = CHAPTERS if _wanted == "all" else [c.strip() for c in _wanted.split(",")]
